@@ -1,0 +1,89 @@
+# Reproduce, audit and extend "Scaling Laws Under the Microscope".
+# `make paper` is the main command; `make test` runs the test suite. See `make help`.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules
+
+PYTHON_SYS ?= python3
+VENV       := .venv
+PY         := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed-from-lock
+B          ?= 1000
+SEED       ?= 20260331
+ARGS       := --B $(B) --seed $(SEED)
+
+LIB        := $(wildcard analysis/core/*.py) analysis/__init__.py
+DATA_FILES := $(filter-out data/curate.py,$(wildcard data/*.csv data/*.csv.gz)) data/SHA256SUMS
+PARTS_DIR  := results/ledger
+DATA_OK    := $(PARTS_DIR)/s0_data_check.json
+SECTIONS   := s1_loss_scaling s2_task_scaling s3_correlation s4_extrapolation s5_transfer
+EXTENSIONS := $(patsubst analysis/%.py,%,$(wildcard analysis/x[0-9]*_*.py))
+AUDIT      := $(PARTS_DIR)/s6_audit.json
+PARTS      := $(DATA_OK) $(SECTIONS:%=$(PARTS_DIR)/%.json) $(EXTENSIONS:%=$(PARTS_DIR)/%.json) $(AUDIT)
+LEDGER     := results/ledger.json
+PAPER_SRC  := $(wildcard paper/*.qmd paper/*.bib paper/*.yml paper/*.typ paper/*.py paper/_extensions/*/*)
+PAPER_OUT  := paper/paper.pdf paper/paper.html
+
+.PHONY: help all env data-check analysis tables figures paper verify test bench lock clean distclean
+.DEFAULT_GOAL := help
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+
+env: $(VENV_STAMP) ## create .venv from the hashed lock (automatic on first use)
+
+$(VENV_STAMP): requirements.lock
+	@test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@touch $@
+
+data-check: $(DATA_OK) ## verify data checksums and validate every table
+
+$(DATA_OK): analysis/s0_data_check.py $(LIB) $(DATA_FILES) $(VENV_STAMP)
+	$(PY) -m analysis.s0_data_check $(ARGS)
+
+$(PARTS_DIR)/%.json: analysis/%.py $(LIB) $(DATA_OK) $(VENV_STAMP)
+	$(PY) -m analysis.$* $(ARGS)
+
+$(AUDIT): analysis/s6_audit.py data/paper_claims.csv $(SECTIONS:%=$(PARTS_DIR)/%.json)
+
+$(LEDGER): analysis/build_ledger.py $(PARTS)
+	$(PY) -m analysis.build_ledger
+
+analysis: $(LEDGER) ## run every analysis script: ledger, tables, figures
+tables figures: analysis
+
+all: analysis ## data check + analysis (tables, figures, ledger)
+
+paper: $(PAPER_OUT) ## build the manuscript PDF and HTML (quarto if installed, else pandoc + typst)
+
+$(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(VENV_STAMP)
+	@if command -v quarto >/dev/null 2>&1; then \
+	  echo "quarto found: quarto render paper/"; \
+	  cd paper && quarto render --to typst && quarto render --to html; \
+	else \
+	  echo "quarto not on PATH: rendering with pandoc + typst (paper/build.py)"; \
+	  $(PY) -m paper.build --pdf paper/paper.pdf --html paper/paper.html; \
+	fi
+
+verify: $(VENV_STAMP) ## recompute everything from data/ and compare with the numbers in the paper
+	$(PY) -m analysis.verify
+
+test: $(VENV_STAMP) ## run the test suite
+	$(PY) -m pytest -q
+
+bench: $(VENV_STAMP) ## time a clean rebuild, a no-op make, and the bootstrap engines
+	$(PY) -m analysis.bench
+
+lock: ## regenerate requirements.lock from requirements.in (needs uv and the network)
+	uv pip compile --universal --python-version 3.10 --generate-hashes --no-header \
+	  --index-url https://pypi.org/simple requirements.in -o requirements.lock
+
+clean: ## remove generated results and manuscript outputs (keeps .venv)
+	rm -rf results paper/paper.pdf paper/paper.html paper/_variables.yml paper/.build
+
+distclean: clean ## also remove the virtual environment
+	rm -rf $(VENV)

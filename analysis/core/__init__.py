@@ -1,0 +1,1 @@
+"""Small library behind the analysis scripts: data, laws, fitting, bootstrap, ledger."""

@@ -1,0 +1,178 @@
+"""Nonlinear least-squares fitting of registered forms, with goodness-of-fit measures.
+
+Definitions used everywhere (n points, k fitted parameters, RSS residual sum of squares,
+TSS total sum of squares about the mean):
+
+    R^2      = 1 - RSS / TSS
+    adj-R^2  = 1 - (1 - R^2) (n - 1) / (n - k - 1)   (the original paper's convention: it
+               counts all k fitted parameters as regressors besides an intercept; the
+               textbook alternative with (n - k) is kept as `adj_r2_nk`)
+    AIC      = n ln(RSS / n) + 2k          (Gaussian likelihood, sigma profiled out,
+    BIC      = n ln(RSS / n) + k ln(n)      additive constants dropped)
+    AICc     = AIC + 2k(k + 1) / (n - k - 1)   (undefined, reported as NaN, if n - k - 1 <= 0)
+
+The estimator is scipy.optimize.least_squares (trust-region reflective, box bounds) started
+from every point of the form's start grid; the best converged solution is kept. A fit whose
+every start fails is returned with `converged=False` and the optimiser's message: callers
+report it, they never substitute a value.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import optimize
+
+from .forms import Form, get
+
+N_SCALE = 1e9  # N is fitted in billions of parameters; D in billions of tokens
+
+
+class FitError(ValueError):
+    pass
+
+
+def goodness(y, yhat, k: int) -> dict:
+    y = np.asarray(y, float)
+    resid = y - yhat
+    n = y.size
+    rss = float(resid @ resid)
+    tss = float(((y - y.mean()) ** 2).sum())
+    r2 = 1.0 - rss / tss if tss > 0 else np.nan
+    adj = 1.0 - (1.0 - r2) * (n - 1) / (n - k - 1) if n > k + 1 else np.nan
+    adj_nk = 1.0 - (1.0 - r2) * (n - 1) / (n - k) if n > k else np.nan
+    # a perfect fit (RSS = 0) has no finite Gaussian AIC; keep it NaN rather than -inf
+    ln_term = n * np.log(rss / n) if rss > 0 else np.nan
+    aic = ln_term + 2 * k
+    bic = ln_term + k * np.log(n)
+    aicc = aic + 2 * k * (k + 1) / (n - k - 1) if n - k - 1 > 0 else np.nan
+    return {"n": n, "k": k, "rss": rss, "tss": tss, "r2": r2, "adj_r2": adj, "adj_r2_nk": adj_nk, "aic": aic, "bic": bic,
+            "aicc": aicc, "sigma_ml": float(np.sqrt(rss / n)),
+            "sigma_unbiased": float(np.sqrt(rss / (n - k))) if n > k else np.nan}
+
+
+@dataclass
+class FitResult:
+    form: Form
+    theta: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    converged: bool
+    message: str
+    stats: dict = field(default_factory=dict)
+    at_bound: tuple[str, ...] = ()
+    n_starts_converged: int = 0
+
+    @property
+    def params(self) -> dict:
+        return dict(zip(self.form.params, map(float, self.theta)))
+
+    def predict(self, x) -> np.ndarray:
+        return predict(self.form, self.theta, x)
+
+    @property
+    def yhat(self) -> np.ndarray:
+        return self.predict(self.x)
+
+    @property
+    def residuals(self) -> np.ndarray:
+        return self.y - self.yhat
+
+    def __getattr__(self, name):
+        stats = self.__dict__.get("stats", {})
+        if name in stats:
+            return stats[name]
+        raise AttributeError(name)
+
+
+def scale_x(form: Form, x) -> np.ndarray:
+    x = np.asarray(x, dtype=float)
+    return x / N_SCALE
+
+
+def predict(form: Form, theta, x) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.asarray(form.func(scale_x(form, x), *theta), float)
+
+
+def _check_inputs(form: Form, x, y):
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    n = y.shape[-1]
+    if form.n_inputs == 1 and x.ndim != 1 or form.n_inputs == 2 and (x.ndim != 2 or x.shape[0] != 2):
+        raise FitError(f"{form.name}: x has shape {x.shape}, expected {form.n_inputs} input(s) of length {n}")
+    if x.shape[-1] != n:
+        raise FitError(f"{form.name}: x has {x.shape[-1]} points but y has {n}")
+    if not np.all(np.isfinite(x)) or not np.all(np.isfinite(y)):
+        raise FitError(f"{form.name}: NaN or infinite value among the points to fit (x={x.tolist()}, y={y.tolist()})")
+    if np.any(x <= 0):
+        raise FitError(f"{form.name}: model size must be positive, got {x.tolist()}")
+    if n < form.k:
+        raise FitError(f"{form.name}: {n} points cannot determine {form.k} parameters {form.params}")
+    x_first = x if x.ndim == 1 else x[0]
+    if np.unique(x_first).size < 2:
+        raise FitError(f"{form.name}: all x values are identical ({x_first[0]:g}); no scaling can be fitted")
+    return x, y
+
+
+def fix_params(form: Form, fixed: dict[str, float]) -> Form:
+    """The sub-form with some parameters held at given values (for profile likelihoods)."""
+    free = [i for i, p in enumerate(form.params) if p not in fixed]
+    unknown = set(fixed) - set(form.params)
+    if unknown:
+        raise FitError(f"{form.name}: cannot fix unknown parameter(s) {sorted(unknown)}")
+
+    def func(x, *theta_free):
+        theta = [fixed.get(p) for p in form.params]
+        for i, t in zip(free, theta_free):
+            theta[i] = t
+        return form.func(x, *theta)
+
+    starts = tuple(dict.fromkeys(tuple(s[i] for i in free) for s in form.starts))
+    return Form(f"{form.name}|" + ",".join(f"{k}={v:g}" for k, v in sorted(fixed.items())), form.label,
+                form.equation, func, tuple(form.params[i] for i in free),
+                tuple(form.lower[i] for i in free), tuple(form.upper[i] for i in free), starts,
+                n_inputs=form.n_inputs)
+
+
+def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000) -> FitResult:
+    """Least-squares fit of `form` to points (x, y); see module docstring."""
+    form = get(form) if isinstance(form, str) else form
+    x, y = _check_inputs(form, x, y)
+    xs = scale_x(form, x)
+    lower, upper = np.array(form.lower, float), np.array(form.upper, float)
+
+    def resid(theta):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            r = form.func(xs, *theta) - y
+        return np.where(np.isfinite(r), r, 1e6)
+
+    best, n_ok, messages = None, 0, []
+    for start in (starts if starts is not None else form.starts):
+        start = np.clip(np.asarray(start, float), lower + 1e-12, np.where(np.isfinite(upper), upper - 1e-12, np.inf))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                res = optimize.least_squares(resid, start, bounds=(lower, upper), method="trf",
+                                             x_scale="jac", max_nfev=max_nfev, xtol=1e-12, ftol=1e-12, gtol=1e-12)
+        except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
+            messages.append(str(exc))
+            continue
+        if res.status <= 0 or not np.all(np.isfinite(res.x)):
+            messages.append(res.message)
+            continue
+        n_ok += 1
+        if best is None or res.cost < best.cost - 1e-15:
+            best = res
+    if best is None:
+        return FitResult(form, np.full(form.k, np.nan), x, y, converged=False,
+                         message="no start converged: " + "; ".join(sorted(set(messages)))[:300])
+    theta = best.x
+    tol = 1e-6 * np.maximum(1.0, np.abs(theta))
+    at_bound = tuple(p for p, t, lo, hi in zip(form.params, theta, lower, upper)
+                     if abs(t - lo) < tol[form.params.index(p)] or abs(t - hi) < tol[form.params.index(p)])
+    result = FitResult(form, theta, x, y, converged=True, message=best.message,
+                       at_bound=at_bound, n_starts_converged=n_ok)
+    result.stats = goodness(y, result.yhat, form.k)
+    return result

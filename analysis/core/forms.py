@@ -1,0 +1,97 @@
+"""Registry of scaling-law forms.
+
+A form is a function `f(x, *theta)` plus metadata: parameter names, box bounds and a
+small grid of starting points. `x` is a 1-D array of model size N, or a 2-D array
+(N, D) for forms in two variables. Adding a form is one function and one registry line.
+
+Every form below is written with N in units of parameters (not billions): the fitting
+code rescales N internally (`X_SCALE`) so that prefactors stay O(1) and the optimiser is
+well conditioned, and reports parameters back in the original units.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Form:
+    name: str
+    label: str                     # human-readable name for tables
+    equation: str                  # LaTeX, for the manuscript
+    func: Callable                 # f(x, *theta) -> prediction
+    params: tuple[str, ...]
+    lower: tuple[float, ...]
+    upper: tuple[float, ...]
+    starts: tuple[tuple[float, ...], ...]   # starting points in scaled units
+    n_inputs: int = 1
+    notes: str = ""
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def k(self) -> int:
+        return len(self.params)
+
+
+def kaplan(n, a, alpha, l_inf):
+    return a * n ** (-alpha) + l_inf
+
+
+def chinchilla(nd, a, alpha, b, beta, l_inf):
+    n, d = nd
+    return a * n ** (-alpha) + b * d ** (-beta) + l_inf
+
+
+def corrected(n, a, alpha, c, gamma, l_inf):
+    return a * n ** (-alpha) * (1.0 + c * n ** (-gamma)) + l_inf
+
+
+def bounded_power_law(n, a, alpha):
+    return 1.0 - a * n ** (-alpha)
+
+
+def sigmoid_log(n, top, k, x0):
+    return top / (1.0 + np.exp(-k * (np.log(n) - x0)))
+
+
+def exp_in_loss(loss, eps, k, gamma):
+    """Gadre et al. (2024): top-1 error = eps - k * exp(-gamma * L)."""
+    return eps - k * np.exp(-gamma * loss)
+
+
+_STARTS_1D = tuple((a, al, l) for a in (1.0, 3.0) for al in (0.05, 0.15, 0.4) for l in (0.0, 1.0))
+
+FORMS: dict[str, Form] = {
+    "kaplan": Form(
+        "kaplan", "Kaplan", r"L(N) = a N^{-\alpha} + L_\infty", kaplan,
+        ("a", "alpha", "l_inf"), (0.0, 0.0, 0.0), (np.inf, 2.0, np.inf), _STARTS_1D),
+    "chinchilla": Form(
+        "chinchilla", "Chinchilla", r"L(N, D) = a N^{-\alpha} + b D^{-\beta} + L_\infty", chinchilla,
+        ("a", "alpha", "b", "beta", "l_inf"), (0.0, 0.0, 0.0, 0.0, 0.0), (np.inf, 2.0, np.inf, 2.0, np.inf),
+        tuple((a, al, a, be, l) for a in (0.5, 2.0) for al in (0.1, 0.4) for be in (0.1, 0.4) for l in (0.0, 1.0)),
+        n_inputs=2),
+    "corrected": Form(
+        "corrected", "Corrected", r"L(N) = a N^{-\alpha}(1 + c N^{-\gamma}) + L_\infty", corrected,
+        ("a", "alpha", "c", "gamma", "l_inf"), (0.0, 0.0, -np.inf, 0.0, 0.0), (np.inf, 2.0, np.inf, 2.0, np.inf),
+        tuple((a, al, c, g, l) for a in (1.0, 3.0) for al in (0.1, 0.3) for c in (-0.5, 0.5) for g in (0.3, 1.0)
+              for l in (0.0, 1.0))),
+    "bounded_power_law": Form(
+        "bounded_power_law", "Bounded power law", r"\mathrm{acc}(N) = 1 - a N^{-\alpha}", bounded_power_law,
+        ("a", "alpha"), (0.0, 0.0), (np.inf, 1.0),
+        tuple((a, al) for a in (0.3, 0.7, 1.0) for al in (0.01, 0.05, 0.2, 0.5)),
+        notes="a > 0 and 0 < alpha < 1 as stated by the original paper"),
+    "sigmoid": Form(
+        "sigmoid", "Sigmoid in log N", r"\mathrm{acc}(N) = \frac{L}{1 + e^{-k(\ln N - x_0)}}", sigmoid_log,
+        ("top", "k", "x0"), (0.0, 0.0, -50.0), (1.0, 50.0, 50.0),
+        tuple((t, k, x) for t in (0.6, 0.9, 1.0) for k in (0.2, 0.6, 1.5) for x in (-3.0, 0.0, 3.0)),
+        notes="upper asymptote L in (0, 1]; k >= 0; x0 in log(N / 1e9)"),
+}
+
+
+def get(name: str) -> Form:
+    try:
+        return FORMS[name]
+    except KeyError:
+        raise KeyError(f"unknown scaling-law form {name!r}; registered: {sorted(FORMS)}") from None

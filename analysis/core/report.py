@@ -1,0 +1,73 @@
+"""Writing tables (CSV + Markdown + key sidecar) and figures (deterministic SVG).
+
+A table is a list of rows; each cell is either text (a label) or `Key("dotted.key")`,
+a reference to a ledger entry. The Markdown shows the entry's `formatted` string, the
+CSV its full-precision value, and `<name>.keys.json` maps each body cell to its key, so
+the manuscript build can tie every printed table number back to the ledger.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from . import atomic, paths  # noqa: E402
+from .ledger import Ledger  # noqa: E402
+
+# Okabe & Ito (2008) colour-blind-safe palette
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+plt.rcParams.update({
+    "svg.hashsalt": "scaling-laws-under-the-microscope",  # stable element ids
+    "svg.fonttype": "path",
+    "font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "legend.fontsize": 7.5,
+    "xtick.labelsize": 8, "ytick.labelsize": 8,
+    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
+    "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
+})
+
+
+@dataclass(frozen=True)
+class Key:
+    key: str
+
+
+def write_table(name: str, header: list[str], rows: list[list], ledger: Ledger, align: str | None = None) -> None:
+    """Write results/tables/<name>.{md,csv,keys.json} from text cells and ledger keys."""
+    def shown(cell):
+        return ledger.get(cell.key)["formatted"] if isinstance(cell, Key) else str(cell)
+
+    def raw(cell):
+        return ledger.get(cell.key)["value"] if isinstance(cell, Key) else cell
+
+    for row in rows:
+        if len(row) != len(header):
+            raise ValueError(f"table {name}: row {row} has {len(row)} cells, header has {len(header)}")
+    align = align or "l" + "r" * (len(header) - 1)
+    rule = {"l": ":---", "r": "---:", "c": ":---:"}
+    md = ["| " + " | ".join(header) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
+    md += ["| " + " | ".join(shown(c) for c in row) + " |" for row in rows]
+    atomic.write_text(paths.TABLES / f"{name}.md", "\n".join(md) + "\n")
+
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows([[raw(c) for c in row] for row in rows])
+    atomic.write_text(paths.TABLES / f"{name}.csv", buf.getvalue())
+
+    keys = [[c.key if isinstance(c, Key) else None for c in row] for row in rows]
+    atomic.write_text(paths.TABLES / f"{name}.keys.json", json.dumps(keys, indent=1) + "\n")
+
+
+def save_figure(fig, name: str) -> None:
+    """Save as deterministic SVG (no date, fixed hash salt) atomically."""
+    target = paths.FIGURES / f"{name}.svg"
+    with atomic.atomic_path(target) as tmp:
+        fig.savefig(tmp, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+    plt.close(fig)
