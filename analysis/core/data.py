@@ -25,6 +25,13 @@ Cells
     required column are errors. Integers must be written as integers (`1.0` is rejected).
 Compression
     A schema whose file name ends in `.gz` is read through gzip; the checks are the same.
+Types
+    int -> int64, float -> float64, str -> pandas str. Empty cells are allowed only in columns
+    declared nullable; they become <NA> (int, as pandas Int64), NaN (float) or None (str, in an
+    object column, so `value or ""` and `value is None` behave as expected).
+Checksums
+    `verify_checksums` is separate from `load_table`: the data-check step of the build calls it
+    once; tests call `load_table` on modified copies without it.
 
 Adding a table
 --------------
@@ -41,7 +48,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping, Optional, Sequence
+from typing import Any, Callable, Iterator, Mapping, Optional
 
 import numpy as np
 import pandas as pd
@@ -59,6 +66,7 @@ __all__ = [
     "read_table",
     "load_table",
     "verify_checksums",
+    "read_checksums",
     "load_cerebras",
     "load_pythia_models",
     "load_pythia_final",
@@ -229,7 +237,8 @@ class TableSchema:
     filename    file name inside the data directory (`.gz` is decompressed)
     columns     the exact header, in order
     key         columns whose combination must be unique
-    sort_by     rows must be in non-decreasing order of these columns
+    sort_by     rows must be in non-decreasing order of these columns; empty means the file
+                order itself carries meaning (e.g. the order of claims in the paper)
     sort_keys   optional per-column key functions for `sort_by` (e.g. Pythia size order)
     row_checks  functions(row dict) -> None or (column, reason), for cross-column rules
     """
@@ -450,6 +459,23 @@ register(TableSchema(
     sort_by=("table",),
 ))
 
+register(TableSchema(
+    name="paper_claims",
+    filename="paper_claims.csv",
+    description="Values printed in the original paper, transcribed with their location, for the claim audit.",
+    columns=(
+        text("claim_id"),
+        text("location"),
+        text("quantity"),
+        text("paper_value", "as printed: a number or a word/list"),
+        text("comparison", choices=("eq", "gt", "lt")),
+        text("ledger_key"),
+        text("alt_ledger_key", nullable=True),
+    ),
+    key=("claim_id",),
+    sort_by=(),  # rows follow the paper
+))
+
 
 # --------------------------------------------------------------------------- reading
 
@@ -518,6 +544,8 @@ def _frame(table: TableSchema, values: dict[str, list]) -> pd.DataFrame:
             data[col.name] = pd.array(vals, dtype="Int64") if has_null else np.asarray(vals, dtype=np.int64)
         elif col.dtype == "float":
             data[col.name] = np.asarray([np.nan if v is None else v for v in vals], dtype=np.float64)
+        elif has_null:  # object dtype keeps None (falsy, `is None`-testable) for empty optional cells
+            data[col.name] = pd.Series(vals, dtype=object)
         else:
             data[col.name] = pd.array(vals, dtype="str")
     return pd.DataFrame(data, columns=list(table.column_names))

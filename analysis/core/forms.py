@@ -74,9 +74,10 @@ FORMS: dict[str, Form] = {
         n_inputs=2),
     "corrected": Form(
         "corrected", "Corrected", r"L(N) = a N^{-\alpha}(1 + c N^{-\gamma}) + L_\infty", corrected,
-        ("a", "alpha", "c", "gamma", "l_inf"), (0.0, 0.0, -np.inf, 0.0, 0.0), (np.inf, 2.0, np.inf, 2.0, np.inf),
-        tuple((a, al, c, g, l) for a in (1.0, 3.0) for al in (0.1, 0.3) for c in (-0.5, 0.5) for g in (0.3, 1.0)
-              for l in (0.0, 1.0))),
+        ("a", "alpha", "c", "gamma", "l_inf"), (0.0, 0.0, 0.0, 0.0, 0.0), (np.inf, 2.0, np.inf, 2.0, np.inf),
+        tuple((a, al, c, g, l) for a in (1.0, 3.0) for al in (0.1, 0.3) for c in (0.05, 0.5) for g in (0.3, 1.0)
+              for l in (0.0, 1.0)),
+        notes="c >= 0 (the correction raises loss at small N, keeping 1 + c N^-gamma > 0); gamma in [0, 2]"),
     "bounded_power_law": Form(
         "bounded_power_law", "Bounded power law", r"\mathrm{acc}(N) = 1 - a N^{-\alpha}", bounded_power_law,
         ("a", "alpha"), (0.0, 0.0), (np.inf, 1.0),

@@ -1,0 +1,1332 @@
+"""Fallback manuscript renderer, used when the Quarto CLI is not installed.
+
+    python -m paper.build [--qmd paper/paper.qmd] [--ledger results/ledger.json]
+                          [--pdf OUT.pdf] [--html OUT.html] [--keep-typ OUT.typ] [--keys]
+
+Without --pdf/--html both are built next to the .qmd (paper/paper.pdf, paper/paper.html),
+where `quarto render` would put them.
+
+It implements exactly the Quarto subset the manuscript uses and refuses everything else
+with a non-zero exit and a message naming the file:line and the offending item:
+
+* YAML front matter (title, subtitle, author, date, abstract, bibliography, csl, lang, ...);
+  project options come from `_quarto.yml` beside the .qmd when present (bibliography,
+  number-sections, format.typst papersize/margin/fontsize/mainfont/section-numbering).
+* Shortcodes `{{< ledger KEY >}}`, `{{< var KEY >}}` (both from the ledger; a
+  `_variables.yml` beside the .qmd, if present, must agree) and `{{< include PATH >}}`;
+  `{{{< ... >}}}` is an escaped, literal shortcode. Shortcodes in code are left alone.
+* Cross references `@fig-`, `@tbl-`, `@eq-`, `@sec-` (also `[@fig-x]`, `-@fig-x`) to
+  `![Cap](f.svg){#fig-x}`, a pipe table + `: Cap {#tbl-x}`, `$$ ... $$ {#eq-x}` and
+  `# Title {#sec-x}`; citations through pandoc citeproc. Warnings are errors.
+* Included tables with a sidecar `<name>.keys.json` (JSON list of body rows, each a list of
+  ledger keys or null, as written by `analysis.core.report.write_table`): every keyed cell
+  must show the entry's `formatted` string; in HTML it is wrapped like any ledger number.
+  The include must sit on a line of its own, directly followed by the caption line.
+* Refused: other shortcodes, executable code cells, callouts/panels/columns, figure or
+  table divs, layout attributes, image attributes other than width/height/fig-align/fig-alt,
+  table attributes (tbl-colwidths), unknown front matter or format options, missing
+  figures/includes/bibliography, unresolved or duplicate labels, unknown citations.
+  Figures and tables without a label are printed unnumbered (as in Quarto).
+
+PDF: pandoc -> typst (paper/template.typ) -> typst.compile with only the fonts embedded in
+typst (no system fonts, no network); the creation date is SOURCE_DATE_EPOCH, else the
+document date, so two builds give the same bytes. HTML: one self-contained file (figures
+embedded, MathML), every ledger number as
+<span class="ledger" data-ledger-key="KEY" title="KEY = VALUE (SCRIPT)">FORMATTED</span>
+(VALUE is the raw value, '%.14g' for numbers, followed by the unit when there is one).
+
+Python API: preprocess(), used_keys(), render_typst(), render_pdf(), render_html(), build();
+all raise BuildError.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import json
+import os
+import re
+import shlex
+import string
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from analysis.core import atomic, paths
+from analysis.core import ledger as ledger_mod
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = HERE / "template.typ"
+DEFAULT_QMD = paths.PAPER / "paper.qmd"
+
+# Page defaults; paper/_quarto.yml says the same for real Quarto.
+TYPST_DEFAULTS: dict[str, Any] = {
+    "papersize": "a4",
+    "margin": {"x": "2.2cm", "y": "2.4cm"},
+    "fontsize": "10pt",
+    "mainfont": "Libertinus Serif",
+    "section-numbering": "1.1",
+}
+# Quarto keys that configure rendering rather than being document metadata.
+_NOT_META = {"format", "project", "execute", "jupyter", "engine", "knitr", "crossref",
+             "number-sections", "bibliography", "csl", "shortcodes", "filters", "author"}
+# Options the fallback understands (or that do not change the output). Anything else in the
+# front matter or _quarto.yml is refused rather than silently ignored.
+_KNOWN_META = {"title", "subtitle", "author", "date", "abstract", "abstract-title", "keywords",
+               "description", "lang", "bibliography", "csl", "link-citations", "nocite",
+               "reference-section-title", "suppress-bibliography", "number-sections", "fig-format",
+               "format", "execute", "engine", "jupyter"}
+_KNOWN_FORMAT = {
+    "typst": {"papersize", "margin", "fontsize", "mainfont", "section-numbering", "number-sections",
+              "fig-format", "keep-typ"},
+    "html": {"embed-resources", "self-contained", "html-math-method", "number-sections", "fig-format",
+             "toc"},
+}
+_KEY_CHARS = re.compile(r"^[A-Za-z0-9_.\-]+$")
+_PUNCT = set(string.punctuation)
+_MISSING = object()
+
+
+class BuildError(RuntimeError):
+    """A manuscript problem; the message names file:line and the offending item."""
+
+
+def _show(path: Path) -> str:
+    path = Path(path)
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return paths.rel(path)
+
+
+# ----------------------------------------------------------------------------------------
+# Pre-pass: front matter, shortcodes, includes, sidecars
+# ----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Use:
+    """One use of a ledger/var key (or a sidecar-keyed table cell)."""
+    key: str
+    kind: str          # "ledger", "var" or "table"
+    file: Path
+    line: int          # line in `file`
+    top_line: int      # line in the top-level .qmd (the include line for included files)
+
+
+@dataclasses.dataclass
+class Expanded:
+    """The .qmd after the pre-pass: pandoc markdown body plus what pandoc needs beside it."""
+    qmd: Path
+    meta: dict                       # front matter, shortcodes resolved (markdown strings)
+    body: str                        # markdown without front matter
+    linemap: list                    # body line index -> (file, line)
+    uses: list[Use]
+    sidecars: list[dict]             # [{"file": str, "keys": [[key|None, ...], ...]}]
+
+    def where(self, needle: str) -> list[str]:
+        """`file:line` of every body line containing `needle`."""
+        hits = []
+        for index, line in enumerate(self.body.split("\n")):
+            if needle and needle in line and index < len(self.linemap) and self.linemap[index]:
+                file, number = self.linemap[index]
+                hits.append(f"{_show(file)}:{number}")
+        return hits
+
+
+def _split_front_matter(text: str, qmd: Path) -> tuple[dict, str, str, int]:
+    """(metadata, raw yaml, body, first body line)."""
+    match = re.match(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", text, re.S | re.M)
+    if not match:
+        return {}, "", text, 1
+    raw = match.group(1)
+    try:
+        meta = yaml.safe_load(raw) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{_show(qmd)}:{mark.line + 2}" if mark else _show(qmd)
+        raise BuildError(f"{where}: front matter is not valid YAML: {exc}") from None
+    if not isinstance(meta, dict):
+        raise BuildError(f"{_show(qmd)}:1: front matter must be a YAML mapping")
+    first_line = text.count("\n", 0, match.end()) + 1
+    return meta, raw, text[match.end():], first_line
+
+
+def _md_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in _PUNCT else ch for ch in text)
+
+
+def _lookup(tree, key: str):
+    node = tree
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+_FENCE_OPEN = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*?)\r?\n?$")
+_SPECIAL = re.compile(r"\\|<!--|`|\{\{|\$")
+
+
+class _Expander:
+    """Expands shortcodes and includes; records key uses and sidecars.
+
+    `ledger=None` is collect-only mode (`used_keys`): keys are recorded, not checked.
+    """
+
+    def __init__(self, qmd: Path, ledger: dict | None, variables):
+        self.qmd = qmd
+        self.ledger = ledger
+        self.variables = variables
+        self.uses: list[Use] = []
+        self.sidecars: list[dict] = []
+        self.stack: list[Path] = [qmd.resolve()]
+
+    # -- errors ------------------------------------------------------------------------
+    @staticmethod
+    def fail(file: Path, line: int, message: str):
+        raise BuildError(f"{_show(file)}:{line}: {message}")
+
+    # -- text ----------------------------------------------------------------------------
+    def expand_text(self, text: str, file: Path, first_line: int, top_line: int | None) -> list:
+        """Pieces (text, file, line, advance) for a markdown text: fences verbatim, the rest scanned."""
+        pieces: list = []
+        lines = [line + "\n" for line in text.split("\n")]
+        lines[-1] = lines[-1][:-1]
+        if not lines[-1]:
+            lines.pop()
+        segment: list[str] = []
+        segment_line = first_line
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            opened = _FENCE_OPEN.match(line)
+            if opened and not (opened.group(2)[0] == "`" and "`" in opened.group(3)):
+                if segment:
+                    pieces += self.scan("".join(segment), file, segment_line, top_line, "text")
+                    segment = []
+                fence_line = first_line + index
+                info = opened.group(3).strip()
+                if info.startswith("{") and not re.match(r"\{\s*[.#=]", info):
+                    self.fail(file, fence_line, f"executable code cell ```{info} is not supported "
+                              "(the manuscript has no computations; put results in the ledger)")
+                char, width = opened.group(2)[0], len(opened.group(2))
+                closing = re.compile(r"^ {0,3}" + re.escape(char) + "{" + str(width) + r",}[ \t]*\r?\n?$")
+                block = [line]
+                index += 1
+                while index < len(lines):
+                    block.append(lines[index])
+                    index += 1
+                    if closing.match(block[-1]):
+                        break
+                pieces.append(("".join(block), file, fence_line, True))
+                segment_line = first_line + index
+                continue
+            if not segment:
+                segment_line = first_line + index
+            segment.append(line)
+            index += 1
+        if segment:
+            pieces += self.scan("".join(segment), file, segment_line, top_line, "text")
+        return pieces
+
+    def scan(self, seg: str, file: Path, first_line: int, top_line: int | None, mode: str) -> list:
+        """Scan a non-fenced segment; replace shortcodes outside code spans and comments."""
+        pieces: list = []
+        n = len(seg)
+        literal_from = 0
+
+        def line_at(pos: int) -> int:
+            return first_line + seg.count("\n", 0, pos)
+
+        def flush(upto: int):
+            if upto > literal_from:
+                pieces.append((seg[literal_from:upto], file, line_at(literal_from), True))
+
+        pos = 0
+        while True:
+            match = _SPECIAL.search(seg, pos)
+            if not match:
+                break
+            i, token = match.start(), match.group()
+            if token == "\\":
+                pos = i + 2
+            elif token == "<!--":
+                end = seg.find("-->", i + 4)
+                pos = n if end < 0 else end + 3
+            elif token == "`":
+                run = len(re.match(r"`+", seg[i:]).group())
+                close = re.compile(r"(?<!`)`{%d}(?!`)" % run).search(seg, i + run)
+                pos = close.end() if close else i + run
+            elif token == "{{":
+                if seg.startswith("{{{<", i):
+                    end = seg.find(">}}}", i)
+                    if end < 0:
+                        self.fail(file, line_at(i), "unterminated escaped shortcode {{{< ... >}}}")
+                    flush(i)
+                    pieces.append((seg[i + 1:end + 3], file, line_at(i), True))
+                    literal_from = pos = end + 4
+                elif seg.startswith("{{<", i):
+                    end = seg.find(">}}", i + 3)
+                    if end < 0 or "{{<" in seg[i + 3:end]:
+                        self.fail(file, line_at(i), "unterminated shortcode {{< ... (no >}})")
+                    flush(i)
+                    line_start = seg.rfind("\n", 0, i) + 1
+                    line_end = seg.find("\n", end)
+                    line_end = n if line_end < 0 else line_end
+                    own_line = not seg[line_start:i].strip() and not seg[end + 3:line_end].strip()
+                    pieces += self.shortcode(seg[i + 3:end], file, line_at(i), top_line, mode, own_line)
+                    literal_from = pos = end + 3
+                else:
+                    pos = i + 2
+            else:  # "$": math keeps shortcodes but takes them as plain text
+                if seg.startswith("$$", i):
+                    end = seg.find("$$", i + 2)
+                    if end < 0:
+                        pos = i + 2
+                        continue
+                    flush(i)
+                    pieces += self.scan_math(seg[i:end + 2], file, line_at(i), top_line)
+                    literal_from = pos = end + 2
+                    continue
+                end = self._inline_math_end(seg, i)
+                if end is None:
+                    pos = i + 1
+                    continue
+                flush(i)
+                pieces += self.scan_math(seg[i:end + 1], file, line_at(i), top_line)
+                literal_from = pos = end + 1
+        flush(n)
+        return pieces
+
+    @staticmethod
+    def _inline_math_end(seg: str, i: int):
+        """Pandoc's rule: `$` + non-space ... non-space + `$` not followed by a digit."""
+        if i + 1 >= len(seg) or seg[i + 1].isspace():
+            return None
+        k = i + 1
+        while True:
+            k = seg.find("$", k)
+            if k < 0 or "\n\n" in seg[i:k]:
+                return None
+            if seg[k - 1] != "\\" and not seg[k - 1].isspace() and not (k + 1 < len(seg) and seg[k + 1].isdigit()):
+                return k
+            k += 1
+
+    def scan_math(self, math: str, file: Path, first_line: int, top_line: int | None) -> list:
+        pieces, last = [], 0
+        for found in re.finditer(r"\{\{<(.*?)>\}\}", math, re.S):
+            if found.start() > last:
+                pieces.append((math[last:found.start()], file, first_line + math.count("\n", 0, last), True))
+            line = first_line + math.count("\n", 0, found.start())
+            pieces += self.shortcode(found.group(1), file, line, top_line, "math", False)
+            last = found.end()
+        pieces.append((math[last:], file, first_line + math.count("\n", 0, last), True))
+        return pieces
+
+    # -- shortcodes ------------------------------------------------------------------------
+    def shortcode(self, inner: str, file: Path, line: int, top_line: int | None, mode: str, own_line: bool) -> list:
+        shown = "{{< " + inner.strip() + " >}}"
+        try:
+            parts = shlex.split(inner)
+        except ValueError as exc:
+            self.fail(file, line, f"cannot parse shortcode {shown}: {exc}")
+        if not parts:
+            self.fail(file, line, "empty shortcode {{< >}}")
+        name, args = parts[0], parts[1:]
+        top = top_line if top_line is not None else line
+        if name in ("ledger", "var"):
+            if len(args) != 1 or "=" in args[0]:
+                self.fail(file, line, f"shortcode {shown} takes exactly one key")
+            key = args[0]
+            if not _KEY_CHARS.match(key):
+                self.fail(file, line, f"malformed key {key!r} in {shown}")
+            self.uses.append(Use(key, name, file, line, top))
+            formatted, from_ledger = self.resolve(name, key, file, line)
+            if mode == "math":
+                return [(formatted.replace("%", r"\%"), file, line, False)]
+            if from_ledger:
+                return [(f'[{_md_escape(formatted)}]{{.ledger data-ledger-key="{key}"}}', file, line, False)]
+            return [(_md_escape(formatted), file, line, False)]
+        if name == "include":
+            if mode != "text":
+                self.fail(file, line, f"{shown} is not allowed in {'math' if mode == 'math' else 'front matter'}")
+            if len(args) != 1:
+                self.fail(file, line, f"shortcode {shown} takes exactly one path")
+            return self.include(args[0], file, line, top, own_line)
+        self.fail(file, line, f"unsupported shortcode '{name}' in {shown} "
+                  "(the fallback renderer knows ledger, var and include)")
+
+    def resolve(self, name: str, key: str, file: Path, line: int) -> tuple[str, bool]:
+        if self.ledger is None:  # collect-only
+            return "0", True
+        entry = self.ledger.get(key)
+        if name == "ledger":
+            if entry is None:
+                self.fail(file, line, f"unknown ledger key '{key}' in {{{{< ledger {key} >}}}}")
+            return str(entry["formatted"]), True
+        value = _lookup(self.variables, key) if self.variables is not None else _MISSING
+        if entry is not None:
+            if self.variables is not None:
+                if value is _MISSING:
+                    self.fail(file, line, f"var key '{key}' is in the ledger but missing from _variables.yml "
+                              "(Quarto would print ?var); regenerate _variables.yml")
+                if str(value) != str(entry["formatted"]):
+                    self.fail(file, line, f"var key '{key}': _variables.yml says {value!r}, "
+                              f"the ledger says {entry['formatted']!r}; regenerate _variables.yml")
+            return str(entry["formatted"]), True
+        if value is _MISSING:
+            self.fail(file, line, f"unknown var key '{key}' (neither in the ledger nor in _variables.yml)")
+        if isinstance(value, (dict, list)):
+            self.fail(file, line, f"var key '{key}' is not a leaf of _variables.yml")
+        return str(value), False
+
+    def include(self, arg: str, file: Path, line: int, top: int, own_line: bool) -> list:
+        base = self.qmd.parent if arg.startswith("/") else file.parent
+        target = (base / arg.lstrip("/")).resolve()
+        if not target.is_file():
+            self.fail(file, line, f"include file not found: {arg} (looked for {_show(target)})")
+        if target in self.stack:
+            self.fail(file, line, f"include cycle: {arg} includes itself")
+        text = target.read_text(encoding="utf-8")
+        if text.endswith("\n"):
+            text = text[:-1]
+        pieces: list = []
+        sidecar = target.with_name(target.stem + ".keys.json")
+        if sidecar.is_file():
+            keys = self.read_sidecar(sidecar, file, line, top)
+            if not own_line:
+                self.fail(file, line, f"{{{{< include {arg} >}}}} has a sidecar table; put the include on a line of its own")
+            self.sidecars.append({"file": _show(sidecar), "keys": keys})
+            marker = f'\n::: {{.ledger-sidecar data-sidecar="{len(self.sidecars) - 1}"}}\n:::\n\n'
+            pieces.append((marker, file, line, False))
+        self.stack.append(target)
+        pieces += self.expand_text(text, target, 1, top)
+        self.stack.pop()
+        return pieces
+
+    def read_sidecar(self, sidecar: Path, file: Path, line: int, top: int) -> list:
+        try:
+            keys = json.loads(sidecar.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            self.fail(file, line, f"sidecar {_show(sidecar)} is not valid JSON: {exc}")
+        if not isinstance(keys, list) or not all(
+                isinstance(row, list) and all(k is None or isinstance(k, str) for k in row) for row in keys):
+            self.fail(file, line, f"sidecar {_show(sidecar)} must be a JSON list of rows, each a list of keys or null")
+        for row in keys:
+            for key in row:
+                if key is None:
+                    continue
+                self.uses.append(Use(key, "table", file, line, top))
+                if self.ledger is not None and key not in self.ledger:
+                    self.fail(file, line, f"unknown ledger key '{key}' in sidecar {_show(sidecar)}")
+        return keys
+
+    # -- front matter ------------------------------------------------------------------------
+    def expand_meta(self, value, raw: str, file: Path):
+        if isinstance(value, dict):
+            return {k: self.expand_meta(v, raw, file) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.expand_meta(v, raw, file) for v in value]
+        if isinstance(value, str) and "{{<" in value:
+            first = value[value.index("{{<"):value.index("{{<") + 40].split(">}}")[0]
+            offset = raw.find(first)
+            line = 2 + (raw.count("\n", 0, offset) if offset >= 0 else 0)
+            pieces = self.scan(value, file, line, None, "meta")
+            return "".join(p[0] for p in pieces)
+        return value
+
+
+def _assemble(pieces: list) -> tuple[str, list]:
+    text_parts, linemap = [], [None]
+    for text, file, line, advance in pieces:
+        if linemap[-1] is None:
+            linemap[-1] = (file, line)
+        chunks = text.split("\n")
+        for k in range(1, len(chunks)):
+            nxt = (file, line + k if advance else line)
+            linemap.append(nxt if (k < len(chunks) - 1 or chunks[-1]) else None)
+        text_parts.append(text)
+    return "".join(text_parts), linemap
+
+
+def _load_variables(qmd: Path):
+    path = qmd.parent / "_variables.yml"
+    if not path.is_file():
+        return None
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BuildError(f"{_show(path)}: not valid YAML: {exc}") from None
+
+
+def _load_ledger(ledger) -> dict:
+    if isinstance(ledger, dict):
+        return ledger
+    path = Path(ledger) if ledger is not None else paths.LEDGER
+    try:
+        return ledger_mod.load(path)
+    except ledger_mod.LedgerError as exc:
+        raise BuildError(str(exc)) from None
+    except json.JSONDecodeError as exc:
+        raise BuildError(f"{_show(path)} is not valid JSON: {exc}") from None
+
+
+def preprocess(qmd_path: str | os.PathLike = DEFAULT_QMD, ledger=None) -> Expanded:
+    """Expand front matter, shortcodes and includes of `qmd_path`.
+
+    `ledger` is the entries dict, or a path to ledger.json (default results/ledger.json).
+    Raises BuildError naming file:line on an unknown key, shortcode or include.
+    """
+    qmd = Path(qmd_path)
+    if not qmd.is_file():
+        raise BuildError(f"manuscript not found: {_show(qmd)}")
+    entries = _load_ledger(ledger)
+    return _expand(qmd, qmd.read_text(encoding="utf-8"), entries, _load_variables(qmd))
+
+
+def _expand(qmd: Path, text: str, entries: dict | None, variables) -> Expanded:
+    expander = _Expander(qmd, entries, variables)
+    meta, raw, body, first_line = _split_front_matter(text, qmd)
+    meta = expander.expand_meta(meta, raw, qmd)
+    body_text, linemap = _assemble(expander.expand_text(body, qmd, first_line, None))
+    return Expanded(qmd, meta, body_text, linemap, expander.uses, expander.sidecars)
+
+
+def used_keys(qmd_text: str, base_dir: str | os.PathLike | None = None) -> list[tuple[str, int]]:
+    """Every ledger/var key the manuscript uses, with its line in the top-level .qmd.
+
+    Keys inside included files (and in the sidecars of included tables) are reported at
+    the line of the include. `base_dir` resolves includes (default: paper/). The ledger
+    is not consulted, so this works before the analysis has run.
+    """
+    base = Path(base_dir) if base_dir is not None else paths.PAPER
+    expanded = _expand(base / "paper.qmd", qmd_text, None, None)
+    return [(use.key, use.top_line) for use in expanded.uses]
+
+
+# ----------------------------------------------------------------------------------------
+# Settings from front matter and _quarto.yml
+# ----------------------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Settings:
+    bibliography: list[Path]
+    csl: Path | None
+    number_sections: bool
+    typst: dict
+    date_text: str | None
+    timestamp: int
+
+
+def _project_config(qmd: Path) -> dict:
+    path = qmd.parent / "_quarto.yml"
+    if not path.is_file():
+        return {}
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise BuildError(f"{_show(path)}: not valid YAML: {exc}") from None
+    return config if isinstance(config, dict) else {}
+
+
+def _format_options(config: dict, name: str) -> dict:
+    formats = config.get("format")
+    if isinstance(formats, dict) and isinstance(formats.get(name), dict):
+        return formats[name]
+    return {}
+
+
+def _as_list(value) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _date(value, qmd: Path) -> tuple[str | None, int]:
+    """Quarto-style date text ("March 5, 2025") and the PDF creation timestamp."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    stamp = int(epoch) if epoch and epoch.strip().isdigit() else None
+    day = None
+    if isinstance(value, dt.datetime):
+        day = value.date()
+    elif isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str) and value.strip() in ("today", "now", "last-modified"):
+        day = (dt.datetime.fromtimestamp(stamp, dt.timezone.utc) if stamp is not None
+               else dt.datetime.now(dt.timezone.utc)).date()
+    elif isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value.strip())
+        except ValueError:
+            day = None
+    if stamp is None:
+        stamp = int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp()) if day else 0
+    if day is not None:
+        return f"{day.strftime('%B')} {day.day}, {day.year}", stamp
+    return (str(value) if value is not None else None), stamp
+
+
+def _settings(expanded: Expanded) -> Settings:
+    qmd, meta = expanded.qmd, expanded.meta
+    project = _project_config(qmd)
+    merged = {k: v for k, v in project.items() if k not in ("project", "format")}
+    merged.update({k: v for k, v in meta.items() if k != "format"})
+    typst_opts = dict(TYPST_DEFAULTS)
+    html_opts: dict = {}
+    for where, source in ((qmd.parent / "_quarto.yml", project), (qmd, meta)):
+        unknown = sorted(k for k in source if k not in _KNOWN_META and k != "project")
+        if unknown:
+            raise BuildError(f"{_show(where)}: option(s) {', '.join(unknown)} not supported by the fallback "
+                             f"renderer (paper/build.py knows {', '.join(sorted(_KNOWN_META))})")
+        for name, known in _KNOWN_FORMAT.items():
+            options = _format_options(source, name)
+            unknown = sorted(k for k in options if k not in known)
+            if options.get("toc"):
+                unknown.append("toc")
+            if unknown:
+                raise BuildError(f"{_show(where)}: format.{name} option(s) {', '.join(unknown)} not supported "
+                                 f"by the fallback renderer (it knows {', '.join(sorted(known - {'toc'}))})")
+        typst_opts.update(_format_options(source, "typst"))
+        html_opts.update(_format_options(source, "html"))
+    bibliography = []
+    for entry in _as_list(merged.get("bibliography")):
+        path = (qmd.parent / str(entry)).resolve()
+        if not path.is_file():
+            raise BuildError(f"{_show(qmd)}: bibliography file not found: {entry} (looked for {_show(path)})")
+        bibliography.append(path)
+    csl = None
+    if merged.get("csl"):
+        csl = (qmd.parent / str(merged["csl"])).resolve()
+        if not csl.is_file():
+            raise BuildError(f"{_show(qmd)}: csl file not found: {merged['csl']}")
+    number_sections = bool(typst_opts.get("number-sections", merged.get("number-sections", True)))
+    date_text, stamp = _date(meta.get("date"), qmd)
+    return Settings(bibliography, csl, number_sections, typst_opts, date_text, stamp)
+
+
+def _authors(value) -> list[dict]:
+    authors = []
+    for item in _as_list(value):
+        if isinstance(item, str):
+            authors.append({"name": item})
+            continue
+        if not isinstance(item, dict):
+            continue
+        name = item.get("name", "")
+        if isinstance(name, dict):
+            name = name.get("literal") or " ".join(str(name[k]) for k in ("given", "family") if name.get(k))
+        affiliations = []
+        for aff in _as_list(item.get("affiliations", item.get("affiliation"))):
+            affiliations.append(aff.get("name", "") if isinstance(aff, dict) else str(aff))
+        author = {"name": str(name)}
+        if affiliations:
+            author["affiliation"] = "; ".join(a for a in affiliations if a)
+        if item.get("email"):
+            author["email"] = str(item["email"])
+        authors.append(author)
+    return authors
+
+
+def _pandoc_meta(expanded: Expanded, settings: Settings, fmt: str) -> dict:
+    meta = {k: v for k, v in expanded.meta.items() if k not in _NOT_META}
+    for key, value in meta.items():  # YAML dates and numbers become strings for pandoc
+        if isinstance(value, (dt.date, int, float)) and not isinstance(value, bool):
+            meta[key] = str(value)
+    authors = _authors(expanded.meta.get("author"))
+    if authors:
+        meta["author"] = authors if fmt == "typst" else [a["name"] for a in authors]
+    if settings.date_text is not None:
+        meta["date"] = settings.date_text
+    if settings.bibliography:
+        meta["bibliography"] = [str(p) for p in settings.bibliography]
+    if settings.csl:
+        meta["csl"] = str(settings.csl)
+    meta.setdefault("lang", "en")
+    if fmt == "html" and not meta.get("title"):
+        meta["pagetitle"] = expanded.qmd.stem
+    return meta
+
+
+# ----------------------------------------------------------------------------------------
+# pandoc
+# ----------------------------------------------------------------------------------------
+
+_PANDOC: str | None = None
+
+
+def _pandoc() -> str:
+    global _PANDOC
+    if _PANDOC is None:
+        import pypandoc
+        _PANDOC = pypandoc.get_pandoc_path()
+    return _PANDOC
+
+
+_HTML_STYLE = """<style>
+.ledger { border-bottom: 1px dotted #7a7a7a; }
+figure { text-align: center; margin: 1.5em auto; }
+figure img, figure svg { max-width: 100%; height: auto; }
+table { margin: 1em auto; border-collapse: collapse; border-top: 1.5px solid; border-bottom: 1.5px solid; }
+thead th { border-bottom: 1px solid; }
+th, td { padding: 0.2em 0.7em; }
+caption { caption-side: top; padding-bottom: 0.4em; }
+</style>
+"""
+
+
+def _run_pandoc(expanded: Expanded, settings: Settings, fmt: str, out: Path, tmp: Path, extra: list[str]) -> None:
+    (tmp / "filter.lua").write_text(LUA_FILTER, encoding="utf-8")
+    (tmp / f"meta-{fmt}.yaml").write_text(
+        yaml.safe_dump(_pandoc_meta(expanded, settings, fmt), allow_unicode=True, sort_keys=True), encoding="utf-8")
+    (tmp / "sidecars.json").write_text(json.dumps(expanded.sidecars), encoding="utf-8")
+    cmd = [_pandoc(), "--from=markdown", f"--to={fmt if fmt != 'html' else 'html5'}", "--standalone",
+           f"--metadata-file={tmp / f'meta-{fmt}.yaml'}", f"--lua-filter={tmp / 'filter.lua'}",
+           "--citeproc", "--fail-if-warnings", f"--resource-path={expanded.qmd.parent}",
+           f"--output={out}", *extra]
+    env = dict(os.environ,
+               PAPER_BUILD_LEDGER=str(tmp / "ledger.json"),
+               PAPER_BUILD_SRCDIR=str(expanded.qmd.parent.resolve()),
+               PAPER_BUILD_SIDECARS=str(tmp / "sidecars.json"),
+               PAPER_BUILD_NUMBER_SECTIONS="1" if settings.number_sections else "0")
+    proc = subprocess.run(cmd, input=expanded.body.encode("utf-8"), cwd=expanded.qmd.parent,
+                          capture_output=True, env=env)
+    stderr = proc.stderr.decode("utf-8", "replace")
+    problems = _problems(expanded, stderr)
+    if proc.returncode != 0 or problems:
+        if not problems:
+            problems = [f"pandoc ({fmt}) failed with exit code {proc.returncode}:\n{stderr.strip()}"]
+        raise BuildError(f"{_show(expanded.qmd)}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+
+
+def _problems(expanded: Expanded, stderr: str) -> list[str]:
+    """Problems reported by the filter and pandoc warnings, located at file:line."""
+    seen: dict[str, int] = {}
+
+    def locate(token: str) -> str:
+        # the n-th report of the same token goes to its n-th occurrence (filter walks in order)
+        hits = expanded.where(token) if token else []
+        nth = seen.get(token, 0)
+        seen[token] = nth + 1
+        return hits[min(nth, len(hits) - 1)] if hits else _show(expanded.qmd)
+
+    problems: list[str] = []
+    for line in stderr.splitlines():
+        if line.startswith("PAPERBUILD-PROBLEM\t"):
+            _, token, message = line.split("\t", 2)
+            problems.append(f"{locate(token)}: {message}")
+        elif line.startswith("[WARNING]"):
+            text = line[len("[WARNING]"):].strip()
+            missing = re.search(r"citation (\S+) not found", text)
+            if missing:
+                key = missing.group(1)
+                problems.append(f"{locate('@' + key)}: citation @{key} not found in the bibliography")
+            else:
+                problems.append(f"pandoc warning (treated as an error): {text}")
+    return list(dict.fromkeys(problems))
+
+
+def _write_ledger_for_filter(entries: dict, tmp: Path) -> None:
+    (tmp / "ledger.json").write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+
+
+def _typst_vars(settings: Settings) -> list[str]:
+    opts = settings.typst
+    args = [f"--template={TEMPLATE}"]
+    for name in ("papersize", "fontsize", "mainfont"):
+        if opts.get(name):
+            args.append(f"--variable={name}:{opts[name]}")
+    margin = opts.get("margin") or {}
+    if isinstance(margin, dict):
+        for side in ("x", "y", "top", "bottom", "left", "right"):
+            if margin.get(side):
+                args.append(f"--variable=margin-{side}:{margin[side]}")
+    if settings.number_sections:
+        args.append(f"--variable=section-numbering:{opts.get('section-numbering') or '1.1'}")
+    return args
+
+
+# ----------------------------------------------------------------------------------------
+# Public entry points
+# ----------------------------------------------------------------------------------------
+
+def _prepare(qmd_path, ledger_path):
+    qmd = Path(qmd_path)
+    if not qmd.is_file():
+        raise BuildError(f"manuscript not found: {_show(qmd)}")
+    entries = _load_ledger(ledger_path)
+    expanded = _expand(qmd, qmd.read_text(encoding="utf-8"), entries, _load_variables(qmd))
+    return entries, expanded, _settings(expanded)
+
+
+def render_typst(qmd_path=DEFAULT_QMD, typ_path=None, ledger_path=None) -> tuple[Path, Settings]:
+    """pandoc stage of the PDF build: write the typst source to `typ_path`."""
+    entries, expanded, settings = _prepare(qmd_path, ledger_path)
+    typ = Path(typ_path) if typ_path else Path(qmd_path).with_suffix(".typ")
+    with tempfile.TemporaryDirectory(prefix="paper-build-") as name:
+        tmp = Path(name)
+        _write_ledger_for_filter(entries, tmp)
+        _run_pandoc(expanded, settings, "typst", tmp / "out.typ", tmp, _typst_vars(settings))
+        source = (tmp / "out.typ").read_text(encoding="utf-8")
+        # pandoc writes `caption: [\n    Text\n  ]`; the leading newline would print as a
+        # second space after "Figure 1:".
+        source = re.sub(r"(caption: \[)\s+", r"\1", source)
+        atomic.write_text(typ, source)
+    return typ, settings
+
+
+def _compile_typst(typ: Path, timestamp: int, fmt: str = "pdf", ppi: float | None = None):
+    import typst
+    try:
+        data, warnings = typst.compile_with_warnings(
+            str(typ), root="/", ignore_system_fonts=True, format=fmt, ppi=ppi, timestamp=timestamp)
+    except typst.TypstError as exc:
+        detail = getattr(exc, "diagnostic", "") or ""
+        raise BuildError(f"typst failed on {_show(typ)}: {getattr(exc, 'message', exc)}\n{detail}".rstrip()) from None
+    except RuntimeError as exc:
+        raise BuildError(f"typst failed on {_show(typ)}: {exc}") from None
+    if warnings:
+        lines = [f"{getattr(w, 'message', w)} {getattr(w, 'diagnostic', '')}".strip() for w in warnings]
+        raise BuildError("typst warnings (treated as errors):\n  " + "\n  ".join(lines))
+    return data
+
+
+def render_pdf(qmd_path=DEFAULT_QMD, pdf_path=None, ledger_path=None, *, typ_out=None,
+               timestamp: int | None = None) -> Path:
+    """Build the PDF. `typ_out` keeps the intermediate typst source; `timestamp` (UNIX
+    seconds) overrides the creation date (default SOURCE_DATE_EPOCH, else the document date)."""
+    pdf = Path(pdf_path) if pdf_path else Path(qmd_path).with_suffix(".pdf")
+    with tempfile.TemporaryDirectory(prefix="paper-build-") as name:
+        typ = Path(typ_out) if typ_out else Path(name) / "paper.typ"
+        _, settings = render_typst(qmd_path, typ, ledger_path)
+        data = _compile_typst(typ, settings.timestamp if timestamp is None else int(timestamp))
+    atomic.write_bytes(pdf, data)
+    return pdf
+
+
+def render_html(qmd_path=DEFAULT_QMD, html_path=None, ledger_path=None) -> Path:
+    """Build one self-contained HTML file (figures embedded, MathML, no network)."""
+    entries, expanded, settings = _prepare(qmd_path, ledger_path)
+    html = Path(html_path) if html_path else Path(qmd_path).with_suffix(".html")
+    with tempfile.TemporaryDirectory(prefix="paper-build-") as name:
+        tmp = Path(name)
+        _write_ledger_for_filter(entries, tmp)
+        (tmp / "style.html").write_text(_HTML_STYLE, encoding="utf-8")
+        # --wrap=none: every ledger span stays on one line, greppable as a whole
+        extra = ["--embed-resources", "--mathml", "--wrap=none", f"--include-in-header={tmp / 'style.html'}"]
+        if settings.number_sections:
+            extra.append("--number-sections")
+        _run_pandoc(expanded, settings, "html", tmp / "out.html", tmp, extra)
+        atomic.write_bytes(html, (tmp / "out.html").read_bytes())
+    return html
+
+
+def build(qmd_path=DEFAULT_QMD, pdf_path=None, html_path=None, ledger_path=None) -> list[Path]:
+    """Build the requested outputs (both, next to the .qmd, when neither is given)."""
+    if pdf_path is None and html_path is None:
+        pdf_path, html_path = Path(qmd_path).with_suffix(".pdf"), Path(qmd_path).with_suffix(".html")
+    done = []
+    if pdf_path is not None:
+        done.append(render_pdf(qmd_path, pdf_path, ledger_path))
+    if html_path is not None:
+        done.append(render_html(qmd_path, html_path, ledger_path))
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m paper.build", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--qmd", default=str(DEFAULT_QMD), help="manuscript (default paper/paper.qmd)")
+    parser.add_argument("--ledger", default=None, help="ledger (default results/ledger.json)")
+    parser.add_argument("--pdf", default=None, help="PDF output path")
+    parser.add_argument("--html", default=None, help="HTML output path")
+    parser.add_argument("--keep-typ", default=None, help="also keep the intermediate typst source here")
+    parser.add_argument("--keys", action="store_true", help="print the keys the manuscript uses and exit")
+    args = parser.parse_args(argv)
+    try:
+        if args.keys:
+            qmd = Path(args.qmd)
+            for key, line in used_keys(qmd.read_text(encoding="utf-8"), qmd.parent):
+                print(f"{line}\t{key}")
+            return 0
+        pdf, html = args.pdf, args.html
+        if pdf is None and html is None:
+            pdf, html = str(Path(args.qmd).with_suffix(".pdf")), str(Path(args.qmd).with_suffix(".html"))
+        if pdf is not None:
+            render_pdf(args.qmd, pdf, args.ledger, typ_out=args.keep_typ)
+            print(f"paper.build: wrote {pdf}")
+        if html is not None:
+            render_html(args.qmd, html, args.ledger)
+            print(f"paper.build: wrote {html}")
+    except BuildError as exc:
+        print(f"paper.build: error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ----------------------------------------------------------------------------------------
+# The pandoc Lua filter (written to a temporary file at build time)
+# ----------------------------------------------------------------------------------------
+
+LUA_FILTER = r'''
+-- paper.build filter: ledger spans, sidecar tables, Quarto-style cross references, checks.
+local HTML = FORMAT:match("html") ~= nil
+local TYPST = FORMAT:match("typst") ~= nil
+local SRCDIR = os.getenv("PAPER_BUILD_SRCDIR") or "."
+local NUMBER_SECTIONS = os.getenv("PAPER_BUILD_NUMBER_SECTIONS") ~= "0"
+local problems = pandoc.List()
+
+local function problem(message, token)
+  problems:insert({ message = message, token = token or "" })
+end
+
+local function read_json(path)
+  local handle = io.open(path, "rb")
+  if not handle then error("paper.build: cannot read " .. tostring(path)) end
+  local text = handle:read("a")
+  handle:close()
+  return pandoc.json.decode(text, false)
+end
+
+local LEDGER = read_json(os.getenv("PAPER_BUILD_LEDGER"))
+local SIDECARS = read_json(os.getenv("PAPER_BUILD_SIDECARS"))
+
+local function show_value(v)
+  if type(v) == "number" then return string.format("%.14g", v) end
+  return tostring(v)
+end
+
+local function ledger_title(key, entry)
+  local unit = entry.unit
+  local value = show_value(entry.value)
+  if type(unit) == "string" and unit ~= "" then value = value .. " " .. unit end
+  return key .. " = " .. value .. " (" .. tostring(entry.script) .. ")"
+end
+
+local function ledger_span(key, inlines)
+  local entry = LEDGER[key]
+  return pandoc.Span(inlines, pandoc.Attr("", { "ledger" },
+    { { "data-ledger-key", key }, { "title", ledger_title(key, entry) } }))
+end
+
+-- 1. ledger spans written by the pre-pass (body and metadata) ------------------------
+local function Span(span)
+  if not span.classes:includes("ledger") then return nil end
+  local key = span.attributes["data-ledger-key"]
+  if LEDGER[key] == nil then
+    problem("unknown ledger key '" .. tostring(key) .. "'", tostring(key))
+    return nil
+  end
+  if HTML then return ledger_span(key, span.content) end
+  return span.content
+end
+
+-- 2. sidecar tables ---------------------------------------------------------------------
+-- pandoc's smart typography may curl quotes and join dashes in a cell; compare plainly
+local function plain(text)
+  return (tostring(text):gsub("\u{2018}", "'"):gsub("\u{2019}", "'"):gsub("\u{201C}", '"')
+    :gsub("\u{201D}", '"'):gsub("\u{2026}", "..."):gsub("\u{2014}", "---"):gsub("\u{2013}", "--"))
+end
+
+local function apply_sidecar(tbl, sidecar)
+  local keys = sidecar.keys
+  local token = sidecar.token
+  local rows = pandoc.List()
+  for _, body in ipairs(tbl.bodies) do
+    for _, row in ipairs(body.body) do rows:insert(row) end
+  end
+  if #rows ~= #keys then
+    problem("sidecar " .. sidecar.file .. " has " .. #keys .. " rows, the table has " .. #rows .. " body rows",
+            token)
+    return tbl
+  end
+  for r, row in ipairs(rows) do
+    local row_keys = keys[r]
+    if #row_keys ~= #row.cells then
+      problem("sidecar " .. sidecar.file .. " row " .. r .. " has " .. #row_keys .. " keys, the table row has "
+              .. #row.cells .. " cells", token)
+    else
+      for c, cell in ipairs(row.cells) do
+        local key = row_keys[c]
+        if type(key) == "string" then
+          local entry = LEDGER[key]
+          local shown = pandoc.utils.stringify(cell.contents)
+          if entry == nil then
+            problem("unknown ledger key '" .. key .. "' in sidecar " .. sidecar.file, token)
+          elseif plain(shown) ~= plain(entry.formatted) then
+            problem("table cell (row " .. r .. ", column " .. c .. ") shows '" .. shown .. "' but ledger key '"
+                    .. key .. "' is formatted '" .. tostring(entry.formatted) .. "' (stale table? sidecar "
+                    .. sidecar.file .. ")", token)
+          elseif HTML then
+            local inlines = pandoc.utils.blocks_to_inlines(cell.contents)
+            cell.contents = pandoc.Blocks({ pandoc.Plain({ ledger_span(key, inlines) }) })
+          end
+        end
+      end
+    end
+  end
+  return tbl
+end
+
+local function Blocks(blocks)
+  local out = pandoc.Blocks({})
+  local pending = nil
+  for _, block in ipairs(blocks) do
+    if block.t == "Div" and block.classes:includes("ledger-sidecar") then
+      local index = block.attributes["data-sidecar"]
+      local data = SIDECARS[tonumber(index) + 1]
+      pending = { keys = data.keys, file = data.file, token = 'data-sidecar="' .. index .. '"' }
+    else
+      if pending ~= nil then
+        if block.t == "Table" then
+          block = apply_sidecar(block, pending)
+        else
+          problem("the include with sidecar " .. pending.file .. " is not a pipe table", pending.token)
+        end
+        pending = nil
+      end
+      out:insert(block)
+    end
+  end
+  if pending ~= nil then
+    problem("the include with sidecar " .. pending.file .. " is not a pipe table", pending.token)
+  end
+  return out
+end
+
+-- 3. cross references ---------------------------------------------------------------------
+local targets = {}      -- id -> { kind = "fig"|"tbl"|"eq"|"sec", number = "1" or nil }
+local counters = { fig = 0, tbl = 0, eq = 0 }
+local NAMES = { fig = "Figure", tbl = "Table", eq = "Equation", sec = "Section" }
+local UNSUPPORTED = { "lst", "tip", "nte", "wrn", "imp", "cau", "thm", "lem", "cor", "prp", "cnj",
+                      "def", "exm", "exr", "sol", "rem" }
+
+local function add_target(id, kind, number)
+  if targets[id] ~= nil then
+    problem("duplicate label #" .. id, "#" .. id)
+  end
+  targets[id] = { kind = kind, number = number }
+end
+
+local function eq_label(inline)
+  if inline and inline.t == "Str" then
+    return inline.text:match("^{#([^}%s]+)}$")
+  end
+  return nil
+end
+
+-- find `$$...$$ {#eq-x}` in an inline list: returns list of {math_index, label_index, id}
+local function equations_in(inlines)
+  local found = {}
+  for i, el in ipairs(inlines) do
+    if el.t == "Math" and el.mathtype == "DisplayMath" then
+      local j = i + 1
+      if inlines[j] and inlines[j].t == "Space" then j = j + 1 end
+      local id = eq_label(inlines[j])
+      if id then table.insert(found, { i = i, j = j, id = id }) end
+    end
+  end
+  return found
+end
+
+local function number_pass(doc)
+  local levels = {}
+  doc:walk({
+    traverse = "topdown",
+    Header = function(h)
+      local id = h.identifier
+      if h.classes:includes("unnumbered") or not NUMBER_SECTIONS then
+        if id:match("^sec%-") then add_target(id, "sec", nil) end
+        return nil
+      end
+      levels[h.level] = (levels[h.level] or 0) + 1
+      for l = h.level + 1, 10 do levels[l] = nil end
+      local parts = {}
+      for l = 1, h.level do parts[#parts + 1] = tostring(levels[l] or 0) end
+      if id:match("^sec%-") then add_target(id, "sec", table.concat(parts, ".")) end
+      return nil
+    end,
+    Figure = function(fig)
+      local id = fig.identifier
+      if id:match("^fig%-") then
+        counters.fig = counters.fig + 1
+        add_target(id, "fig", tostring(counters.fig))
+      elseif id ~= "" then
+        problem("figure label #" .. id .. " must start with fig-", "#" .. id)
+      end
+      return nil
+    end,
+    Table = function(tbl)
+      local id = tbl.identifier
+      if id:match("^tbl%-") then
+        counters.tbl = counters.tbl + 1
+        add_target(id, "tbl", tostring(counters.tbl))
+      elseif id ~= "" then
+        problem("table label #" .. id .. " must start with tbl-", "#" .. id)
+      end
+      return nil
+    end,
+    Inlines = function(inlines)
+      for _, eq in ipairs(equations_in(inlines)) do
+        if eq.id:match("^eq%-") then
+          counters.eq = counters.eq + 1
+          add_target(eq.id, "eq", tostring(counters.eq))
+        else
+          problem("equation label #" .. eq.id .. " must start with eq-", "#" .. eq.id)
+        end
+      end
+      return nil
+    end,
+  })
+end
+
+local function crossref_kind(id)
+  local prefix = id:match("^(%a+)%-")
+  if not prefix then return nil end
+  prefix = prefix:lower()
+  if NAMES[prefix] then return prefix end
+  for _, p in ipairs(UNSUPPORTED) do
+    if p == prefix then return "unsupported" end
+  end
+  return nil
+end
+
+local function ref_inlines(citation)
+  local id = citation.id
+  local label = id:sub(1, 1):lower() .. id:sub(2)
+  local target = targets[label]
+  if target == nil then
+    problem("unresolved cross-reference @" .. id .. " (no #" .. label .. " in the document)", "@" .. id)
+    return pandoc.Inlines({ pandoc.Str("??") })
+  end
+  if target.number == nil then
+    problem("cross-reference @" .. id .. " points at an unnumbered section", "@" .. id)
+    return pandoc.Inlines({ pandoc.Str("??") })
+  end
+  local bare = citation.mode == "SuppressAuthor"
+  local out
+  if TYPST then
+    if bare then
+      out = pandoc.Inlines({ pandoc.RawInline("typst", "#ref(<" .. label .. ">, supplement: none)") })
+    else
+      out = pandoc.Inlines({ pandoc.RawInline("typst", "#ref(<" .. label .. ">)") })
+    end
+  else
+    local number = target.number
+    if target.kind == "eq" then number = "(" .. number .. ")" end
+    local text = bare and number or (NAMES[target.kind] .. "\u{a0}" .. number)
+    out = pandoc.Inlines({ pandoc.Link(text, "#" .. label) })
+  end
+  local result = pandoc.Inlines({})
+  if citation.prefix and #citation.prefix > 0 then
+    result:extend(citation.prefix)
+    result:insert(pandoc.Space())
+  end
+  result:extend(out)
+  if citation.suffix and #citation.suffix > 0 then
+    result:extend(citation.suffix)
+  end
+  return result
+end
+
+local function Cite(cite)
+  local kinds = {}
+  local n_ref, n_cite = 0, 0
+  for _, c in ipairs(cite.citations) do
+    local kind = crossref_kind(c.id)
+    if kind == "unsupported" then
+      problem("unsupported cross-reference type @" .. c.id .. " (the fallback knows fig-, tbl-, eq-, sec-)",
+              "@" .. c.id)
+      return pandoc.Str("??")
+    end
+    if kind then n_ref = n_ref + 1 else n_cite = n_cite + 1 end
+  end
+  if n_ref == 0 then return nil end
+  if n_cite > 0 then
+    problem("citation mixes cross-references and bibliography keys: " .. pandoc.utils.stringify(cite.content),
+            pandoc.utils.stringify(cite.content))
+    return nil
+  end
+  local out = pandoc.Inlines({})
+  for k, c in ipairs(cite.citations) do
+    if k > 1 then out:extend({ pandoc.Str(","), pandoc.Space() }) end
+    out:extend(ref_inlines(c))
+  end
+  return out
+end
+
+-- Quarto-only constructs that plain pandoc would render silently but differently
+local QUARTO_CLASSES = { "^callout", "^panel%-", "^column%-", "^page%-columns", "^content%-visible",
+                         "^content%-hidden", "^cell", "^lightbox" }
+local IMAGE_ATTRIBUTES = { width = true, height = true, ["fig-align"] = true, ["fig-alt"] = true }
+
+local function check_classes(el, what)
+  for _, cls in ipairs(el.classes) do
+    for _, pattern in ipairs(QUARTO_CLASSES) do
+      if cls:match(pattern) then
+        problem("Quarto " .. what .. " class ." .. cls .. " is not supported by the fallback renderer", "." .. cls)
+      end
+    end
+  end
+end
+
+local function Div(div)
+  if div.classes:includes("ledger-sidecar") then return nil end
+  check_classes(div, "block")
+  local id = div.identifier
+  if id:match("^fig%-") or id:match("^tbl%-") then
+    problem("figure/table divs (::: {#" .. id .. "}) are not supported; use ![Caption](file){#fig-x} "
+            .. "or a pipe table followed by ': Caption {#tbl-x}'", "#" .. id)
+  end
+  for key, _ in pairs(div.attributes) do
+    if key:match("^layout") then
+      problem("Quarto layout attribute " .. key .. " is not supported by the fallback renderer", key)
+    end
+  end
+  return nil
+end
+
+local function check_image_attributes(img)
+  check_classes(img, "image")
+  for key, _ in pairs(img.attributes) do
+    if not IMAGE_ATTRIBUTES[key] then
+      problem("image attribute " .. key .. " is not supported by the fallback renderer (width, height, "
+              .. "fig-align, fig-alt are)", key)
+    end
+  end
+end
+
+local function check_table_attributes(tbl)
+  for key, _ in pairs(tbl.attributes) do
+    problem("table attribute " .. key .. " is not supported by the fallback renderer", key)
+  end
+end
+
+-- 4. figures, tables, equations, images per format --------------------------------------
+local function caption_prefix(caption, words)
+  local long = caption.long
+  if #long > 0 and (long[1].t == "Plain" or long[1].t == "Para") then
+    local content = pandoc.Inlines({ pandoc.Str(words[1]), pandoc.Str("\u{a0}"), pandoc.Str(words[2] .. ":"),
+                                     pandoc.Space() })
+    content:extend(long[1].content)
+    long[1].content = content
+  end
+  caption.long = long
+  return caption
+end
+
+local function unnumbered_typst(block)
+  return { pandoc.RawBlock("typst", "#[#set figure(numbering: none)"), block, pandoc.RawBlock("typst", "]") }
+end
+
+local function Figure(fig)
+  local id = fig.identifier
+  local target = targets[id]
+  if target and target.kind == "fig" then
+    if HTML then fig.caption = caption_prefix(fig.caption, { "Figure", target.number }) end
+    return fig
+  end
+  if TYPST then return unnumbered_typst(fig) end
+  return nil
+end
+
+local function Table(tbl)
+  check_table_attributes(tbl)
+  local id = tbl.identifier
+  local target = targets[id]
+  if target and target.kind == "tbl" then
+    if HTML then tbl.caption = caption_prefix(tbl.caption, { "Table", target.number }) end
+    return tbl
+  end
+  if TYPST then return unnumbered_typst(tbl) end
+  return nil
+end
+
+local function Image(img)
+  local src = img.src
+  check_image_attributes(img)
+  if img.identifier:match("^fig%-") then
+    problem("figure #" .. img.identifier .. " has no caption (write ![Caption](" .. src .. "){#"
+            .. img.identifier .. "})", "#" .. img.identifier)
+  end
+  if src:match("^%a[%w+.-]*:") then
+    problem("figure source must be a local file, not " .. src, src)
+    return nil
+  end
+  local path = src
+  if pandoc.path.is_relative(path) then path = pandoc.path.join({ SRCDIR, src }) end
+  local handle = io.open(path, "rb")
+  if handle == nil then
+    problem("figure file not found: " .. src, src)
+    return nil
+  end
+  handle:close()
+  if TYPST then
+    img.src = pandoc.path.normalize(path)
+    return img
+  end
+  return nil
+end
+
+local function typst_math(text)
+  local doc = pandoc.Pandoc({ pandoc.Plain({ pandoc.Math("DisplayMath", text) }) })
+  local out = pandoc.write(doc, "typst")
+  return (out:gsub("^%s+", ""):gsub("%s+$", ""))
+end
+
+local function Inlines(inlines)
+  local found = equations_in(inlines)
+  if #found == 0 then return nil end
+  for k = #found, 1, -1 do
+    local eq = found[k]
+    local target = targets[eq.id]
+    if target and target.kind == "eq" then
+      local math = inlines[eq.i]
+      local replacement
+      if TYPST then
+        replacement = pandoc.RawInline("typst", "#[#set math.equation(numbering: \"(1)\"); "
+                                       .. typst_math(math.text) .. " <" .. eq.id .. ">]")
+      else
+        replacement = pandoc.Span({ pandoc.Math("DisplayMath", math.text .. " \\qquad(" .. target.number .. ")") },
+                                  pandoc.Attr(eq.id, { "equation" }))
+      end
+      for _ = eq.i, eq.j do inlines:remove(eq.i) end
+      inlines:insert(eq.i, replacement)
+    end
+  end
+  return inlines
+end
+
+local function Pandoc(doc)
+  doc = doc:walk({ Blocks = Blocks })
+  number_pass(doc)
+  doc = doc:walk({ Cite = Cite })
+  doc = doc:walk({ Image = Image, Inlines = Inlines, Div = Div })
+  doc = doc:walk({ Figure = Figure, Table = Table })
+  return doc
+end
+
+local function finish(doc)
+  if #problems > 0 then
+    for _, p in ipairs(problems) do
+      io.stderr:write("PAPERBUILD-PROBLEM\t" .. p.token:gsub("[\t\n]", " ") .. "\t"
+                      .. p.message:gsub("[\t\n]", " ") .. "\n")
+    end
+    error("paper.build: " .. #problems .. " problem(s) in the manuscript")
+  end
+  return doc
+end
+
+return {
+  { Span = Span },
+  { Pandoc = Pandoc },
+  { Pandoc = finish },
+}
+'''
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,540 @@
+"""Validation of the curated data: the committed files load cleanly, every class of bad input is
+rejected with a message naming file, row and column, and the data agree with published facts
+that have an independent source (values quoted from EleutherAI's and Cerebras' publications).
+
+Bad inputs are built in a temporary copy of data/ by changing one cell (row numbers are line
+numbers: the header is row 1).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.core import data
+from analysis.core.data import ChecksumError, DataError
+from analysis.core.paths import DATA
+
+OUR_TABLES = ("cerebras_gpt", "pythia_models", "pythia_final", "pythia_trajectory", "benchmarks", "sources")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    """A private copy of data/ (tables, SHA256SUMS)."""
+    target = tmp_path / "data"
+    target.mkdir()
+    for path in DATA.iterdir():
+        if path.is_file() and not path.name.startswith("."):
+            shutil.copy2(path, target / path.name)
+    return target
+
+
+def read_rows(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def write_rows(path: Path, rows: list[list[str]]) -> None:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerows(rows)
+    path.write_bytes(buf.getvalue().encode("utf-8"))
+
+
+def set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Set one cell; `row` is the line number (header = 1)."""
+    rows = read_rows(path)
+    rows[row - 1][rows[0].index(column)] = value
+    write_rows(path, rows)
+
+
+def expect_error(name: str, data_dir: Path, row, column, *fragments: str) -> DataError:
+    with pytest.raises(DataError) as info:
+        data.load_table(name, data_dir)
+    err = info.value
+    message = str(err)
+    filename = data.schema(name).filename
+    assert filename in message and err.file.endswith(filename)
+    assert err.row == row, message
+    assert err.column == column, message
+    if row is not None:
+        assert f"row {row}" in message
+    if column is not None:
+        assert f"column {column!r}" in message
+    for fragment in fragments:
+        assert fragment in message, message
+    return err
+
+
+# --------------------------------------------------------------------------- committed data
+
+
+def test_committed_checksums_verify():
+    listed = data.verify_checksums()
+    for name in OUR_TABLES:
+        assert data.schema(name).filename in listed
+
+
+def test_every_registered_table_loads():
+    for name in data.REGISTRY:
+        frame = data.load_table(name)
+        assert len(frame) > 0
+        assert list(frame.columns) == list(data.schema(name).column_names)
+
+
+def test_committed_shapes():
+    cer = data.load_cerebras()
+    assert len(cer) == 7
+    assert cer["params_nominal"].is_monotonic_increasing
+    assert cer["params_label"].tolist() == ["111M", "256M", "590M", "1.3B", "2.7B", "6.7B", "13B"]
+
+    models = data.load_pythia_models()
+    assert len(models) == 16
+    counts = models.groupby("size_label")["deduped"].agg(sorted)
+    assert len(counts) == 8 and all(v == [0, 1] for v in counts)
+
+    final = data.load_pythia_final()
+    assert set(final["model"]) == set(models["model"])
+    assert set(final["task"]) == set(data.PYTHIA_CORE_TASKS)
+    assert set(final["num_fewshot"]) == {0, 5}
+    assert len(final) == 16 * 2 * 14  # 14 (task, metric) pairs per model and setting
+
+    traj = data.load_pythia_trajectory()
+    assert set(traj["model"]) == set(models["model"])
+    per = traj.groupby(["model", "num_fewshot"])["step"].nunique()
+    assert set(per.xs(0, level="num_fewshot")) == {27}
+    assert set(per.xs(5, level="num_fewshot")) == {15}
+    assert traj["step"].max() == 143000
+
+    bench = data.load_benchmarks()
+    assert len(bench) == 10
+    lam = bench.set_index("task").loc["lambada_openai"]
+    assert lam["chance_accuracy"] == 0 and pd.isna(lam["n_choices"])
+    assert str(bench["n_choices"].dtype) == "Int64"
+
+
+def test_dtypes_are_strict():
+    cer = data.load_cerebras()
+    assert cer["params_nominal"].dtype == np.int64
+    assert cer["zs_piqa"].dtype == np.float64
+    assert cer["train_flops"].iloc[0] == 2.6e18
+    assert data.load_pythia_models()["deduped"].dtype == np.int64
+
+
+def test_final_equals_trajectory_at_step_143000():
+    keys = ["model", "num_fewshot", "task", "metric"]
+    final = data.load_pythia_final()
+    traj = data.load_pythia_trajectory()
+    last = traj[traj.step == 143000]
+    joined = last[keys + ["value", "stderr"]].merge(final, on=keys, how="left", suffixes=("", "_final"),
+                                                     validate="one_to_one")
+    assert len(joined) == 16 * 2 * 9
+    assert (joined["value"] == joined["value_final"]).all()
+    assert (joined["stderr"] == joined["stderr_final"]).all()
+
+
+def test_sources_cover_every_column():
+    sources = data.load_sources()
+    covered: dict[str, set[str]] = {}
+    for table, cols in zip(sources["table"], sources["columns"]):
+        covered.setdefault(table, set()).update(cols.split(";"))
+    for name in OUR_TABLES:
+        if name == "sources":
+            continue
+        filename = data.schema(name).filename
+        columns = set(data.schema(name).column_names)
+        assert covered[filename] == columns, filename
+    derived = sources[sources.source_id == "derived"]
+    for cols in derived["columns"]:
+        assert all(c.endswith("_derived") or c == "chance_accuracy" for c in cols.split(";"))
+    assert set(sources["source_id"]) >= {"S1", "S1b", "S2", "S3", "P1", "P2", "P3", "P4", "H1", "H2", "H3", "derived"}
+    assert all(len(c) == 40 for c in sources["commit"].dropna())
+
+
+def test_cerebras_tasks():
+    tasks = data.cerebras_tasks()
+    assert list(tasks) == ["lambada", "hellaswag", "piqa", "winogrande", "arc_easy", "arc_challenge", "openbookqa"]
+    assert len(tasks) == 7
+    assert tasks.harness["lambada"] == "lambada_openai"
+    assert all(tasks.harness[t] == t for t in tasks if t != "lambada")
+    assert tasks.display["arc_challenge"] == "ARC-Challenge"
+    assert tasks.shared_with_pythia == ("lambada", "piqa", "winogrande", "arc_easy", "arc_challenge")
+
+
+# --------------------------------------------------------------------------- bad cells
+
+
+def test_message_format(copy):
+    set_cell(copy / "cerebras_gpt.csv", 4, "zs_piqa", "1.3")
+    err = expect_error("cerebras_gpt", copy, 4, "zs_piqa")
+    assert str(err).endswith("cerebras_gpt.csv, row 4, column 'zs_piqa': value 1.3 outside [0, 1]")
+
+
+def test_committed_path_is_shown_relative():
+    err = DataError(DATA / "cerebras_gpt.csv", 4, "zs_piqa", "value 1.3 outside [0, 1]")
+    assert str(err) == "data/cerebras_gpt.csv, row 4, column 'zs_piqa': value 1.3 outside [0, 1]"
+    assert isinstance(err, ValueError)
+
+
+@pytest.mark.parametrize("table, row, column, value, fragment", [
+    ("cerebras_gpt", 3, "pile_loss_hf_card", "", "missing value"),
+    ("pythia_final", 10, "stderr", "", "missing value"),
+    ("cerebras_gpt", 5, "train_flops", "abc", "is not a number"),
+    ("cerebras_gpt", 5, "zs_lambada", "0,5", "is not a number"),
+    ("cerebras_gpt", 5, "zs_lambada", "nan", "is not a number"),
+    ("cerebras_gpt", 5, "train_flops", "inf", "is not a number"),
+    ("cerebras_gpt", 5, "zs_lambada", " 0.5", "whitespace"),
+    ("cerebras_gpt", 2, "params_nominal", "1.5e8", "is not an integer"),
+    ("pythia_models", 7, "params_total", "12B", "is not an integer"),
+    ("cerebras_gpt", 2, "params_nominal", "0", "must be > 0"),
+    ("pythia_models", 3, "params_nonembedding", "-5", "must be > 0"),
+    ("cerebras_gpt", 6, "train_tokens", "0", "must be > 0"),
+    ("benchmarks", 2, "n_items", "0", "must be > 0"),
+    ("cerebras_gpt", 4, "zs_piqa", "1.3", "outside [0, 1]"),
+    ("cerebras_gpt", 4, "fs_arc_easy", "-0.1", "outside [0, 1]"),
+    ("cerebras_gpt", 2, "pile_loss_hf_card", "0", "must be > 0"),
+    ("cerebras_gpt", 8, "pile_loss_modelzoo_readme", "-1.5", "must be > 0"),
+    ("pythia_final", 2, "stderr", "-0.01", "must be >= 0"),
+    ("pythia_models", 2, "deduped", "2", "is not one of"),
+    ("pythia_final", 2, "task", "hellaswag", "is not one of"),
+])
+def test_bad_cell(copy, table, row, column, value, fragment):
+    set_cell(copy / data.schema(table).filename, row, column, value)
+    expect_error(table, copy, row, column, fragment)
+
+
+def test_accuracy_in_long_table_outside_unit_interval(copy):
+    path = copy / "pythia_final.csv"
+    rows = read_rows(path)
+    line = next(i for i, r in enumerate(rows, start=1) if r[3] == "acc")
+    set_cell(path, line, "value", "1.2")
+    expect_error("pythia_final", copy, line, "value", "outside [0, 1]")
+
+
+def test_perplexity_must_be_positive(copy):
+    path = copy / "pythia_trajectory.csv"
+    rows = read_rows(path)
+    line = next(i for i, r in enumerate(rows, start=1) if r[5] == "ppl")
+    set_cell(path, line, "value", "0")
+    expect_error("pythia_trajectory", copy, line, "value", "must be > 0")
+
+
+def test_derived_tokens_checked(copy):
+    set_cell(copy / "pythia_trajectory.csv", 20, "tokens_seen_derived", "123")
+    expect_error("pythia_trajectory", copy, 20, "tokens_seen_derived", "step x 2097152")
+
+
+def test_chance_accuracy_checked(copy):
+    set_cell(copy / "benchmarks.csv", 8, "chance_accuracy", "0.3")
+    expect_error("benchmarks", copy, 8, "chance_accuracy", "1/n_choices")
+
+
+def test_wrong_field_count(copy):
+    path = copy / "pythia_models.csv"
+    rows = read_rows(path)
+    rows[4].append("extra")
+    write_rows(path, rows)
+    expect_error("pythia_models", copy, 5, None, "expected 6 fields, found 7")
+
+
+def test_blank_line_is_not_skipped(copy):
+    path = copy / "cerebras_gpt.csv"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines.insert(3, "")
+    path.write_text("\n".join(lines), encoding="utf-8")
+    expect_error("cerebras_gpt", copy, 4, None, "blank line")
+
+
+# --------------------------------------------------------------------------- keys, order, header
+
+
+def test_duplicate_model(copy):
+    path = copy / "pythia_models.csv"
+    set_cell(path, 3, "model", "pythia-70m")  # row 2 is pythia-70m; order is unchanged
+    expect_error("pythia_models", copy, 3, "model", "duplicate key", "row 2")
+
+
+def test_duplicate_composite_key(copy):
+    path = copy / "pythia_final.csv"
+    rows = read_rows(path)
+    rows.insert(3, list(rows[2]))
+    write_rows(path, rows)
+    expect_error("pythia_final", copy, 4, "model, num_fewshot, task, metric", "duplicate key", "row 3")
+
+
+def test_unsorted_rows(copy):
+    path = copy / "cerebras_gpt.csv"
+    rows = read_rows(path)
+    rows[3], rows[4] = rows[4], rows[3]
+    write_rows(path, rows)
+    expect_error("cerebras_gpt", copy, 5, "params_nominal", "out of order", "row 4")
+
+
+def test_unsorted_pythia_models_use_size_order(copy):
+    path = copy / "pythia_models.csv"
+    rows = read_rows(path)
+    rows[1:] = sorted(rows[1:])  # alphabetical: pythia-1.4b before pythia-12b before pythia-160m ...
+    write_rows(path, rows)
+    # pythia-160m (row 6) comes after pythia-12b-deduped (row 5) alphabetically, not by size
+    expect_error("pythia_models", copy, 6, "model", "out of order", "row 5")
+
+
+def test_unknown_model_name_cannot_be_ordered(copy):
+    set_cell(copy / "pythia_models.csv", 2, "model", "gpt-2")
+    expect_error("pythia_models", copy, 2, "model", "not a Pythia model name")
+
+
+def _drop_column(path: Path, column: str) -> None:
+    rows = read_rows(path)
+    i = rows[0].index(column)
+    write_rows(path, [r[:i] + r[i + 1:] for r in rows])
+
+
+def test_missing_column(copy):
+    _drop_column(copy / "cerebras_gpt.csv", "zs_winogrande")
+    expect_error("cerebras_gpt", copy, 1, "zs_winogrande", "missing column")
+
+
+def test_unknown_column(copy):
+    path = copy / "benchmarks.csv"
+    rows = read_rows(path)
+    write_rows(path, [r + (["notes"] if i == 0 else ["x"]) for i, r in enumerate(rows)])
+    expect_error("benchmarks", copy, 1, "notes", "unknown column")
+
+
+def test_renamed_column_reports_both(copy):
+    path = copy / "cerebras_gpt.csv"
+    rows = read_rows(path)
+    rows[0][rows[0].index("pile_loss_hf_card")] = "pile_loss"
+    write_rows(path, rows)
+    expect_error("cerebras_gpt", copy, 1, "pile_loss", "unknown column")
+
+
+def test_reordered_columns(copy):
+    path = copy / "pythia_models.csv"
+    rows = read_rows(path)
+    write_rows(path, [[r[1], r[0]] + r[2:] for r in rows])
+    expect_error("pythia_models", copy, 1, "size_label", "should be 'model'")
+
+
+def test_duplicate_header_column(copy):
+    path = copy / "pythia_models.csv"
+    rows = read_rows(path)
+    write_rows(path, [r + [r[1]] for r in rows])
+    expect_error("pythia_models", copy, 1, "size_label", "appears twice")
+
+
+# --------------------------------------------------------------------------- file-level problems
+
+
+def test_empty_file(copy):
+    (copy / "benchmarks.csv").write_bytes(b"")
+    expect_error("benchmarks", copy, 1, None, "file is empty")
+
+
+def test_header_only(copy):
+    path = copy / "benchmarks.csv"
+    path.write_bytes(path.read_bytes().split(b"\n", 1)[0] + b"\n")
+    expect_error("benchmarks", copy, 2, None, "no data rows")
+
+
+def test_missing_file(copy):
+    (copy / "pythia_models.csv").unlink()
+    expect_error("pythia_models", copy, None, None, "file not found")
+
+
+def test_bom_is_rejected(copy):
+    path = copy / "cerebras_gpt.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    expect_error("cerebras_gpt", copy, 1, None, "byte-order mark")
+
+
+def test_crlf_is_rejected(copy):
+    path = copy / "pythia_models.csv"
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r\n"))
+    expect_error("pythia_models", copy, 1, None, "carriage return", "LF only")
+
+
+def test_single_cr_reports_its_line(copy):
+    path = copy / "pythia_models.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[5] += b"\r"
+    path.write_bytes(b"\n".join(lines))
+    expect_error("pythia_models", copy, 6, None, "carriage return")
+
+
+def test_invalid_utf8(copy):
+    path = copy / "benchmarks.csv"
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2].replace(b"ARC-Easy", b"ARC-\xffEasy")
+    path.write_bytes(b"\n".join(lines))
+    expect_error("benchmarks", copy, 3, None, "not valid UTF-8")
+
+
+# --------------------------------------------------------------------------- checksums
+
+
+def test_copy_verifies(copy):
+    assert data.verify_checksums(copy)
+
+
+def test_tampered_file(copy):
+    set_cell(copy / "cerebras_gpt.csv", 4, "zs_piqa", "0.665")  # still a valid table
+    data.load_table("cerebras_gpt", copy)
+    with pytest.raises(ChecksumError) as info:
+        data.verify_checksums(copy)
+    message = str(info.value)
+    expected = data.read_checksums(copy / "SHA256SUMS")["cerebras_gpt.csv"]
+    actual = data._sha256(copy / "cerebras_gpt.csv")
+    assert "cerebras_gpt.csv" in message and expected in message and actual in message
+    assert "data/curate.py" in message
+    assert info.value.file.endswith("cerebras_gpt.csv")
+
+
+def test_tampered_checksum_line(copy):
+    sums = copy / "SHA256SUMS"
+    text = sums.read_text(encoding="utf-8")
+    digest = data.read_checksums(sums)["pythia_models.csv"]
+    sums.write_text(text.replace(digest, "0" * 64), encoding="utf-8")
+    with pytest.raises(ChecksumError, match="pythia_models.csv: SHA-256 mismatch"):
+        data.verify_checksums(copy)
+
+
+def test_unlisted_file(copy):
+    (copy / "extra_table.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(ChecksumError, match="extra_table.csv: data file not listed"):
+        data.verify_checksums(copy)
+
+
+def test_unlisted_gz_file_in_subfolder(copy):
+    (copy / "more").mkdir()
+    (copy / "more" / "t.csv.gz").write_bytes(b"")
+    with pytest.raises(ChecksumError, match="not listed"):
+        data.verify_checksums(copy)
+
+
+def test_listed_file_missing(copy):
+    (copy / "sources.csv").unlink()
+    with pytest.raises(ChecksumError, match="sources.csv: listed in .* but missing"):
+        data.verify_checksums(copy)
+
+
+def test_malformed_checksum_file(copy):
+    sums = copy / "SHA256SUMS"
+    sums.write_text(sums.read_text(encoding="utf-8") + "not a checksum line\n", encoding="utf-8")
+    with pytest.raises(ChecksumError, match="malformed line"):
+        data.verify_checksums(copy)
+
+
+def test_missing_checksum_file(copy):
+    (copy / "SHA256SUMS").unlink()
+    with pytest.raises(ChecksumError, match="checksum file not found"):
+        data.verify_checksums(copy)
+
+
+# --------------------------------------------------------------------------- registry
+
+
+def test_registry_rejects_inconsistent_schema():
+    with pytest.raises(ValueError, match="unknown columns"):
+        data.TableSchema(name="x", filename="x.csv", description="", columns=(data.text("a"),),
+                         key=("b",), sort_by=())
+    with pytest.raises(ValueError, match="already registered"):
+        data.register(data.REGISTRY["benchmarks"])
+
+
+def test_new_table_is_one_registry_entry(tmp_path):
+    table = data.TableSchema(
+        name="toy", filename="toy.csv", description="example",
+        columns=(data.text("model"), data.positive_int("n"), data.probability("acc", nullable=True)),
+        key=("model",), sort_by=("n",))
+    (tmp_path / "toy.csv").write_text("model,n,acc\na,1,0.5\nb,2,\n", encoding="utf-8")
+    frame = data.read_table(tmp_path / "toy.csv", table)
+    assert frame["n"].tolist() == [1, 2] and np.isnan(frame["acc"].iloc[1])
+
+
+# --------------------------------------------------------------------------- published facts
+# Values quoted from the publications (EleutherAI's Pythia README/paper/model card, Cerebras'
+# model card and modelzoo README), via the raw PROVENANCE.md; each has a source independent of
+# the curation code.
+
+
+def test_derived_nonembedding_equals_pythia_published_counts():
+    cer = data.load_cerebras().set_index("params_label")
+    py = data.load_pythia_models().set_index("model")
+    for c_label, p_model, published in [("1.3B", "pythia-1.4b", 1_208_602_624),
+                                        ("2.7B", "pythia-2.8b", 2_517_652_480),
+                                        ("6.7B", "pythia-6.9b", 6_444_163_072)]:
+        assert cer.loc[c_label, "params_nonembedding_derived"] == published
+        assert py.loc[p_model, "params_nonembedding"] == published
+        assert py.loc[p_model + "-deduped", "params_nonembedding"] == published
+
+
+def test_pythia_tokens():
+    models = data.load_pythia_models()
+    assert set(models["train_tokens"]) == {299_892_736_000}
+    assert 143_000 * 2_097_152 == 299_892_736_000
+    traj = data.load_pythia_trajectory()
+    assert set(traj.loc[traj.step == 143000, "tokens_seen_derived"]) == {299_892_736_000}
+
+
+def test_pythia_12b_parameter_count():
+    row = data.load_pythia_models().set_index("model").loc["pythia-12b"]
+    assert row["params_total"] == 11_846_072_320  # not 11,846,072,448
+    assert row["params_total"] - row["params_nonembedding"] == 2 * 50_688 * 5_120  # untied, padded vocab, d=5120
+
+
+def test_cerebras_derived_counts_match_published_labels():
+    cer = data.load_cerebras()
+    rel_err = (cer["params_total_derived"] / cer["params_nominal"] - 1).abs()
+    assert (rel_err < 0.02).all()
+    for published, derived in zip(cer["train_tokens"], cer["train_tokens_derived"]):
+        assert f"{derived:.2E}" == f"{published:.2E}"
+    assert np.allclose(cer["train_tokens_derived"] / cer["params_total_derived"], 20, rtol=1e-3)
+    assert set(cer["tokens_per_param"]) == {20.0}
+
+
+def test_cerebras_published_values():
+    cer = data.load_cerebras().set_index("params_label")
+    assert (cer.loc["111M", "pile_loss_hf_card"], cer.loc["111M", "pile_loss_modelzoo_readme"]) == (2.566, 2.608)
+    assert (cer.loc["13B", "pile_loss_hf_card"], cer.loc["13B", "pile_loss_modelzoo_readme"]) == (1.575, 1.572)
+    assert (cer.loc["2.7B", "pile_loss_hf_card"], cer.loc["2.7B", "pile_loss_modelzoo_readme"]) == (1.834, 1.834)
+    assert cer["train_flops"].tolist() == [2.6e18, 1.3e19, 6.1e19, 2.8e20, 1.1e21, 6.3e21, 2.3e22]
+    assert cer["train_flops_modelzoo_training_table"].tolist() == [2.5e18, 1.1e19, 5.3e19, 2.5e20, 9.8e20,
+                                                                   5.9e21, 2.1e22]
+
+
+def test_pythia_70m_lambada():
+    final = data.load_pythia_final()
+    row = final[(final.model == "pythia-70m") & (final.task == "lambada_openai") & (final.metric == "acc")
+                & (final.num_fewshot == 0)]
+    assert round(float(row["value"].iloc[0]), 3) == 0.185
+
+
+def test_benchmark_sizes_match_pythia_stderr():
+    """n_items (HF dataset cards) against n implied by EleutherAI's stderr: se^2 = p(1-p)/(n-1)."""
+    bench = data.load_benchmarks().set_index("task")
+    final = data.load_pythia_final()
+    acc = final[final.metric == "acc"]
+    implied = acc["value"] * (1 - acc["value"]) / acc["stderr"] ** 2 + 1
+    assert np.allclose(implied, implied.round(), atol=1e-6)
+    for task, n in zip(acc["task"], implied.round().astype(int)):
+        assert n == bench.loc[task, "n_items"], task
+    assert bench.loc["hellaswag", "n_items"] == 10042 and bench.loc["openbookqa", "n_items"] == 500
+
+
+def test_chance_levels():
+    bench = data.load_benchmarks().set_index("task")
+    for task in ("piqa", "winogrande", "wsc"):
+        assert bench.loc[task, "chance_accuracy"] == 0.5
+    for task in ("arc_easy", "arc_challenge", "hellaswag", "openbookqa", "sciq", "logiqa"):
+        assert bench.loc[task, "chance_accuracy"] == 0.25
+    assert bench.loc["lambada_openai", "chance_accuracy"] == 0
+    assert "approximation" in bench.loc["arc_easy", "chance_source"]
