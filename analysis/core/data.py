@@ -765,3 +765,26 @@ def cerebras_tasks(data_dir: str | Path | None = None) -> TaskSet:
         display=display,
         shared_with_pythia=tuple(t for t in CEREBRAS_TASKS if CEREBRAS_TO_HARNESS[t] in PYTHIA_CORE_TASKS),
     )
+
+
+def write_checksums(data_dir: str | Path = DATA) -> Path:
+    """Rewrite SHA256SUMS for every registered table file present in `data_dir`.
+
+    Maintainer tool, called by the curation scripts after they write a table; the build only
+    ever verifies.
+    """
+    from .atomic import write_text
+
+    data_dir = Path(data_dir)
+    lines = []
+    for table in sorted(REGISTRY.values(), key=lambda t: t.filename):
+        path = data_dir / table.filename
+        if path.exists():
+            lines.append(f"{_sha256(path)}  {table.filename}")
+    target = data_dir / CHECKSUMS.name
+    write_text(target, "\n".join(lines) + "\n")
+    return target
+
+
+# Tables of the related-work datasets register themselves from their own modules.
+from . import data_chinchilla, data_related  # noqa: E402,F401

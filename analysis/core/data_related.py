@@ -1,0 +1,1 @@
+"""Schemas of curated related-work tables (registered into `data.REGISTRY`)."""
