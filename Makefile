@@ -24,7 +24,7 @@ EXTENSIONS := $(patsubst analysis/%.py,%,$(wildcard analysis/x[0-9]*_*.py))
 AUDIT      := $(PARTS_DIR)/s6_audit.json
 PARTS      := $(DATA_OK) $(SECTIONS:%=$(PARTS_DIR)/%.json) $(EXTENSIONS:%=$(PARTS_DIR)/%.json) $(AUDIT)
 LEDGER     := results/ledger.json
-PAPER_SRC  := $(wildcard paper/*.qmd paper/*.bib paper/*.yml paper/*.typ paper/*.py paper/_extensions/*/*)
+PAPER_SRC  := $(wildcard paper/*.qmd paper/sections/*.qmd paper/*.bib paper/_quarto.yml paper/*.typ paper/*.py paper/_extensions/*/*)
 PAPER_OUT  := paper/paper.pdf paper/paper.html
 
 .PHONY: help all env data-check analysis tables figures paper verify test bench lock clean distclean
@@ -61,6 +61,7 @@ all: analysis ## data check + analysis (tables, figures, ledger)
 paper: $(PAPER_OUT) ## build the manuscript PDF and HTML (quarto if installed, else pandoc + typst)
 
 $(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(VENV_STAMP)
+	$(PY) -m paper.provenance
 	@if command -v quarto >/dev/null 2>&1; then \
 	  echo "quarto found: quarto render paper/"; \
 	  cd paper && quarto render --to typst && quarto render --to html; \

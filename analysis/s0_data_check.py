@@ -8,10 +8,36 @@ from __future__ import annotations
 
 import numpy as np
 
-from analysis.core import cli, config, data
+import platform
+import re
+
+from analysis.core import cli, config, data, paths
 from analysis.core.ledger import Ledger
+from analysis.core.report import Key, write_table
 
 SCRIPT = "analysis/s0_data_check.py"
+
+
+def direct_dependency_versions() -> list[tuple[str, str]]:
+    """(package, version pinned for this interpreter) for each package of requirements.in.
+
+    The lock is universal (pins may depend on the Python version); the pin whose environment
+    marker matches the running interpreter is the one installed, so that is the one listed.
+    """
+    from packaging.markers import Marker
+
+    wanted = [line.split("#")[0].strip().lower() for line in
+              (paths.ROOT / "requirements.in").read_text(encoding="utf-8").splitlines()]
+    wanted = [w for w in wanted if w]
+    pins: dict[str, str] = {}
+    for line in (paths.ROOT / "requirements.lock").read_text(encoding="utf-8").splitlines():
+        m = re.match(r"^([A-Za-z0-9_.-]+)==([^ ;\\]+)\s*(?:;\s*(.*?))?\s*\\?$", line)
+        if m and (not m.group(3) or Marker(m.group(3)).evaluate()):
+            pins[m.group(1).lower()] = m.group(2)
+    missing = [w for w in wanted if w not in pins]
+    if missing:
+        raise SystemExit(f"requirements.lock has no pin for {missing} on this Python; run `make lock`")
+    return [("python", ".".join(platform.python_version_tuple()[:2]))] + [(w, pins[w]) for w in wanted]
 
 
 def main(argv=None) -> None:
@@ -45,6 +71,18 @@ def main(argv=None) -> None:
     led.add("method.seed", str(args.seed), "str", note="base seed of every random stream")
     led.add("method.ci_level", 100 * config.CI_LEVEL, "pct0")
     led.add("method.poor_fit_threshold", config.POOR_FIT_THRESHOLD, "f2")
+
+    # Reproducibility appendix: data checksums and the pinned versions of direct dependencies
+    rows = []
+    for i, (name, digest) in enumerate(sorted(sums.items())):
+        led.add(f"prov.sha256.f{i:02d}", digest[:16], "str", note=name)
+        rows.append([f"`{name}`", Key(f"prov.sha256.f{i:02d}")])
+    write_table("checksums", ["File", "SHA-256 (first 16 hex digits)"], rows, led, align="ll")
+    rows = []
+    for i, (package, version) in enumerate(direct_dependency_versions()):
+        led.add(f"prov.version.p{i:02d}", version, "str", note=package)
+        rows.append([package, Key(f"prov.version.p{i:02d}")])
+    write_table("software", ["Package", "Version"], rows, led, align="ll")
     led.save()
     print(f"data check passed: {len(sums)} checksummed files, {len(tables)} tables validated")
 

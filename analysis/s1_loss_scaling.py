@@ -41,8 +41,18 @@ def profile_interval(result: fitting.FitResult, param: str, grid: np.ndarray, le
     rss_min = min(np.nanmin(rss), result.rss)
     lr = result.y.size * np.log(rss / rss_min)
     inside = np.where(lr <= level_chi2)[0]
-    lo, hi = grid[inside.min()], grid[inside.max()]
-    return float(lo), float(hi), bool(inside.min() == 0), bool(inside.max() == grid.size - 1), (grid, lr)
+    i_lo, i_hi = inside.min(), inside.max()
+
+    def crossing(i_in, i_out):
+        # linear interpolation of the LR curve between the last grid point inside the
+        # interval and the first one outside it
+        if not (0 <= i_out < grid.size) or not np.isfinite(lr[i_out]):
+            return grid[i_in]
+        t = (level_chi2 - lr[i_in]) / (lr[i_out] - lr[i_in])
+        return grid[i_in] + t * (grid[i_out] - grid[i_in])
+
+    lo, hi = crossing(i_lo, i_lo - 1), crossing(i_hi, i_hi + 1)
+    return float(lo), float(hi), bool(i_lo == 0), bool(i_hi == grid.size - 1), (grid, lr)
 
 
 def main(argv=None) -> None:
@@ -79,6 +89,27 @@ def main(argv=None) -> None:
             led.add(f"{base}.gamma", p["gamma"], "f3")
             led.add(f"{base}.c", p["c"], "f3")
 
+    # The paper's interval depends on choices it does not state: B (it says 500), the seed and
+    # the residual-SD rule. Show how the Kaplan interval moves with each.
+    variants = {
+        "main": dict(B=args.B, seed=args.seed, sigma="std"),
+        "b500": dict(B=500, seed=args.seed, sigma="std"),
+        "unbiased_sd": dict(B=args.B, seed=args.seed, sigma="unbiased"),
+        "other_seed": dict(B=args.B, seed=args.seed + 1, sigma="std"),
+    }
+    variant_labels = {"main": "ours: B as in Methods, SD with ddof 0", "b500": "B = 500 (the paper's B)",
+                      "unbiased_sd": "SD = sqrt(RSS / (n - k))", "other_seed": "next seed"}
+    ci_rows = []
+    for vname, kw in variants.items():
+        b = boots["kaplan"] if vname == "main" else bootstrap.parametric(fits["kaplan"], "loss.kaplan", **kw)
+        lo, hi = b.ci("alpha", fits["kaplan"].form.params)
+        led.add(f"loss.kaplan.ci_variant.{vname}.lo", lo, "f3")
+        led.add(f"loss.kaplan.ci_variant.{vname}.hi", hi, "f3")
+        led.add(f"loss.kaplan.ci_variant.{vname}.b", kw["B"], "int")
+        ci_rows.append([variant_labels[vname], Key(f"loss.kaplan.ci_variant.{vname}.b"),
+                        Key(f"loss.kaplan.ci_variant.{vname}.lo"), Key(f"loss.kaplan.ci_variant.{vname}.hi")])
+    write_table("loss_ci_variants", ["Bootstrap variant", "B", "α 2.5%", "α 97.5%"], ci_rows, led)
+
     for crit in ("aic", "bic"):
         best = min(LOSS_FORMS, key=lambda f: fits[f].stats[crit])
         led.add(f"loss.best_by_{crit}", forms.get(best).label, "str")
@@ -86,7 +117,7 @@ def main(argv=None) -> None:
     led.add("loss.kaplan.n_points", k.y.size, "int", unit="models")
 
     # profile likelihood of alpha: is each form's exponent identified by 7 points?
-    grid = np.linspace(0.005, 1.995, 80)
+    grid = np.linspace(0.005, 1.995, 200)
     profiles = {}
     for name in LOSS_FORMS:
         lo, hi, lo_open, hi_open, lr = profile_interval(fits[name], "alpha", grid)

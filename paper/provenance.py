@@ -1,0 +1,61 @@
+"""Generate the manuscript's provenance appendix and build note.
+
+* results/tables/provenance.md (+ .keys.json): one row per ledger entry the manuscript
+  prints (in prose or in a table), with its key, printed form and producing script.
+* results/build_info.md: the commit the document was built from.
+
+Run by `make paper` after the analysis and before rendering.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+
+from analysis.core import atomic, ledger, paths
+from analysis.core.report import Key, write_table
+from paper import build
+
+SELF = "provenance.md"
+
+
+def printed_keys(qmd=paths.PAPER / "paper.qmd") -> list[str]:
+    """Ledger keys used by the manuscript, in order of first use, excluding this appendix."""
+    expanded = build._expand(qmd, qmd.read_text(encoding="utf-8"), None, None)
+    seen = {}
+    for use in expanded.uses:
+        if use.file.name != SELF and not (use.kind == "table" and SELF in str(use.file)):
+            seen.setdefault(use.key, None)
+    return list(seen)
+
+
+def commit_note() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=paths.ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=paths.ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "This document was built outside a git checkout; its commit is unknown."
+    state = " with uncommitted changes" if dirty else ""
+    return f"This document was built from commit `{head}`{state}."
+
+
+def main(argv=None) -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    table = paths.TABLES / SELF
+    if not table.exists():   # the manuscript includes this table; a placeholder lets us parse it
+        atomic.write_text(table, "| Key | Printed | Script |\n|:---|---:|:---|\n")
+    entries = ledger.load()
+    keys = printed_keys()
+    unknown = [k for k in keys if k not in entries]
+    if unknown:
+        raise SystemExit(f"paper uses ledger keys that do not exist: {unknown}")
+    led = ledger.Ledger("paper/provenance.py")
+    led.entries = {k: entries[k] for k in keys}     # read-only view for the table writer
+    rows = [[f"`{k}`", Key(k), f"`{entries[k]['script']}`"] for k in keys]
+    write_table("provenance", ["Ledger key", "Printed", "Script"], rows, led, align="lrl")
+    atomic.write_text(paths.RESULTS / "build_info.md", commit_note() + "\n")
+
+
+if __name__ == "__main__":
+    main()
