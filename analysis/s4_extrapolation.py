@@ -70,7 +70,7 @@ def main(argv=None) -> None:
             unit="%", note="WinoGrande under-prediction at the largest model, the paper's '>16%' claim")
     rows.append(["Mean of tasks", Key("extrap.task.mean_mape"), ""])
     rows.append(["Pile loss (Kaplan)", Key("extrap.loss.mape"), ""])
-    write_table("extrapolation", ["Quantity", "MAPE on 3 largest", "signed error at largest"], rows, led)
+    write_table("extrapolation", ["Quantity", "held-out MAPE", "signed error at largest model"], rows, led)
 
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(7.0, 2.7))
     grid = np.geomspace(n.min() / 1.5, n.max() * 1.5, 200)

@@ -123,7 +123,7 @@ def main(argv=None) -> None:
     led.add("audit.n_differs", counts[STATUS_DIFFERS], "int")
     led.add("audit.n_not_reproducible", counts[STATUS_NOT], "int")
     write_table("audit", ["Where", "Quantity", "Paper", "Ours", "Alternative", "Status", "Reason"], rows, led,
-                align="llrrrll")
+                align="llrrrll", widths=[11, 22, 12, 12, 10, 10, 36])
     led.save()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import subprocess
+from pathlib import Path
 
 from analysis.core import atomic, ledger, paths
 from analysis.core.report import Key, write_table
@@ -41,20 +42,22 @@ def commit_note() -> str:
 
 
 def main(argv=None) -> None:
-    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--qmd", type=Path, default=paths.PAPER / "paper.qmd")
+    args = parser.parse_args(argv)
+    atomic.write_text(paths.RESULTS / "build_info.md", commit_note() + "\n")
     table = paths.TABLES / SELF
     if not table.exists():   # the manuscript includes this table; a placeholder lets us parse it
         atomic.write_text(table, "| Key | Printed | Script |\n|:---|---:|:---|\n")
     entries = ledger.load()
-    keys = printed_keys()
+    keys = printed_keys(args.qmd)
     unknown = [k for k in keys if k not in entries]
     if unknown:
         raise SystemExit(f"paper uses ledger keys that do not exist: {unknown}")
     led = ledger.Ledger("paper/provenance.py")
     led.entries = {k: entries[k] for k in keys}     # read-only view for the table writer
     rows = [[f"`{k}`", Key(k), f"`{entries[k]['script']}`"] for k in keys]
-    write_table("provenance", ["Ledger key", "Printed", "Script"], rows, led, align="lrl")
-    atomic.write_text(paths.RESULTS / "build_info.md", commit_note() + "\n")
+    write_table("provenance", ["Ledger key", "Printed", "Script"], rows, led, align="lrl", widths=[40, 14, 30])
 
 
 if __name__ == "__main__":

@@ -38,8 +38,13 @@ class Key:
     key: str
 
 
-def write_table(name: str, header: list[str], rows: list[list], ledger: Ledger, align: str | None = None) -> None:
-    """Write results/tables/<name>.{md,csv,keys.json} from text cells and ledger keys."""
+def write_table(name: str, header: list[str], rows: list[list], ledger: Ledger, align: str | None = None,
+                widths: list[int] | None = None) -> None:
+    """Write results/tables/<name>.{md,csv,keys.json} from text cells and ledger keys.
+
+    `widths` gives relative column widths; pandoc reads them from the number of dashes in
+    the separator line of a pipe table whose rows are wider than its line width.
+    """
     def shown(cell):
         return ledger.get(cell.key)["formatted"] if isinstance(cell, Key) else str(cell)
 
@@ -50,8 +55,15 @@ def write_table(name: str, header: list[str], rows: list[list], ledger: Ledger, 
         if len(row) != len(header):
             raise ValueError(f"table {name}: row {row} has {len(row)} cells, header has {len(header)}")
     align = align or "l" + "r" * (len(header) - 1)
-    rule = {"l": ":---", "r": "---:", "c": ":---:"}
-    md = ["| " + " | ".join(header) + " |", "|" + "|".join(rule[a] for a in align) + "|"]
+    widths = widths or [3] * len(header)
+    if len(widths) != len(header):
+        raise ValueError(f"table {name}: {len(widths)} widths for {len(header)} columns")
+
+    def rule(a, w):
+        dashes = "-" * max(3, w)
+        return {"l": ":" + dashes, "r": dashes + ":", "c": ":" + dashes + ":"}[a]
+
+    md = ["| " + " | ".join(header) + " |", "|" + "|".join(rule(a, w) for a, w in zip(align, widths)) + "|"]
     md += ["| " + " | ".join(shown(c) for c in row) + " |" for row in rows]
     atomic.write_text(paths.TABLES / f"{name}.md", "\n".join(md) + "\n")
 

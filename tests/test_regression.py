@@ -1,0 +1,99 @@
+"""Regression: the committed ledger (what the paper prints) equals a fresh recomputation,
+and a change to one data value changes exactly the numbers that depend on it.
+
+Tolerance: printed strings identical and values within a relative 1e-6 (analysis/verify.py
+explains the choice).
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+
+from analysis import verify
+from analysis.core import data, paths
+
+COPY = ["analysis", "data", "paper", "Makefile", "requirements.in", "requirements.lock"]
+
+
+def test_committed_ledger_equals_fresh_recomputation(tmp_path):
+    reference = json.loads(paths.LEDGER.read_text(encoding="utf-8"))
+    fresh = verify.recompute(tmp_path / "results")
+    bad = [row for row in verify.compare(reference, fresh) if row[3] != "ok"]
+    assert not bad, f"{len(bad)} ledger entries differ from a fresh recomputation: {bad[:10]}"
+
+
+def project_copy(dest: Path) -> Path:
+    for name in COPY:
+        src = paths.ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(
+                "__pycache__", "paper.pdf", "paper.html", "_variables.yml", ".build"))
+        else:
+            shutil.copy2(src, dest / name)
+    os.symlink(Path(sys.executable).resolve().parents[1], dest / ".venv")
+    return dest
+
+
+def make(root: Path, *targets: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("SLM_RESULTS", "MAKEFLAGS")}
+    proc = subprocess.run(["make", "-s", "-C", str(root), f"PY={sys.executable}", "VENV_STAMP=", "B=200",
+                           *targets], env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def pdf_tokens(pdf: Path) -> list[str]:
+    text = "\n".join(p.extract_text() or "" for p in pypdf.PdfReader(pdf).pages)
+    return re.findall(r"[\u2212\-]?\d[\d.,]*%?", text)
+
+
+def test_one_changed_value_changes_exactly_the_dependent_numbers(tmp_path):
+    root = project_copy(tmp_path / "proj")
+    make(root, "paper")
+    before = json.loads((root / "results/ledger.json").read_text())
+    tokens_before = pdf_tokens(root / "paper/paper.pdf")
+
+    # Cerebras-GPT 13B zero-shot PIQA: 0.766 -> 0.776 (a maintainer edit, checksums refreshed)
+    csv_path = root / "data/cerebras_gpt.csv"
+    lines = csv_path.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    col = header.index("zs_piqa")
+    cells = lines[-1].rstrip("\n").split(",")
+    assert cells[col] == "0.766"
+    cells[col] = "0.776"
+    lines[-1] = ",".join(cells) + "\n"
+    csv_path.write_text("".join(lines))
+
+    # the regression check fails until the ledger is regenerated
+    stale = json.loads((root / "results/ledger.json").read_text())
+    data.write_checksums(root / "data")
+    env = dict(os.environ, PYTHONPATH=str(root))
+    proc = subprocess.run([sys.executable, "-m", "analysis.verify", "--only-problems"], cwd=root, env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and "MISMATCH" in proc.stdout, proc.stdout + proc.stderr
+
+    make(root, "paper")
+    after = json.loads((root / "results/ledger.json").read_text())
+    changed = {k for k in after if k in stale and after[k]["value"] != stale[k]["value"]}
+    assert changed, "changing a data value changed nothing"
+    # loss laws do not read accuracies; other tasks' fits do not read PIQA
+    assert not {k for k in changed if k.startswith("loss.")}
+    for task in ("lambada", "hellaswag", "winogrande", "arc_easy", "arc_challenge", "openbookqa"):
+        assert not {k for k in changed if k.startswith(f"task.{task}.")}, task
+    assert {"task.piqa.bpl.alpha", "extrap.task.piqa.mape", "extrap.task.mean_mape"} <= changed
+    # the PDF changes exactly where a changed number is printed
+    printed_changed = {after[k]["formatted"] for k in changed} | {before[k]["formatted"] for k in changed}
+    tokens_after = pdf_tokens(root / "paper/paper.pdf")
+    removed = set(tokens_before) - set(tokens_after)
+    added = set(tokens_after) - set(tokens_before)
+    unexplained = {t for t in removed | added
+                   if not any(t.replace("\u2212", "-") in p.replace("\u2212", "-") for p in printed_changed)}
+    assert not unexplained, f"PDF numbers changed that no changed ledger entry explains: {sorted(unexplained)[:20]}"
+    assert added, "the PDF did not change"
