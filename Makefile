@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DELETE_ON_ERROR:
 .SUFFIXES:
-MAKEFLAGS += --no-builtin-rules
+MAKEFLAGS += --no-builtin-rules -j2
 
 PYTHON_SYS ?= python3
 VENV       := .venv
@@ -73,7 +73,7 @@ $(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(VENV_STAMP)
 verify: $(VENV_STAMP) ## recompute everything from data/ and compare with the numbers in the paper
 	$(PY) -m analysis.verify
 
-test: $(VENV_STAMP) ## run the test suite
+test: $(PAPER_OUT) ## build the paper if needed, then run the test suite
 	$(PY) -m pytest -q
 
 bench: $(VENV_STAMP) ## time a clean rebuild, a no-op make, and the bootstrap engines

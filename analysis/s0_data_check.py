@@ -47,7 +47,8 @@ def main(argv=None) -> None:
         tables = {name: data.load_table(name) for name in data.REGISTRY}
     except data.DataError as exc:
         raise SystemExit(f"data check failed: {exc}") from None
-    led = Ledger(SCRIPT)
+    led = Ledger(SCRIPT, record_only=(r"^data\.n_claims$", r"^data\.n_files_checksummed$",
+                                       r"^data\.n_pythia_models$", r"^method\.poor_fit_threshold$"))
     led.add("data.n_files_checksummed", len(sums), "int")
     cer = tables["cerebras_gpt"]
     led.add("data.n_cerebras", len(cer), "int", unit="models")

@@ -5,6 +5,8 @@ Outputs: ledger part `loss_scaling`, tables `loss_fits`, `loss_profile`, figures
 """
 from __future__ import annotations
 
+import concurrent.futures
+
 import numpy as np
 import matplotlib.pyplot as plt
 
@@ -14,6 +16,7 @@ from analysis.core.report import Key, PALETTE, save_figure, write_table
 
 SCRIPT = "analysis/s1_loss_scaling.py"
 LOSS_FORMS = ("kaplan", "chinchilla", "corrected")
+PROFILE_GRID = np.linspace(0.005, 1.995, 200)
 
 
 def inputs(table, form_name: str, n_column=config.MAIN_N_COLUMN, loss_column=config.MAIN_LOSS_COLUMN):
@@ -58,14 +61,20 @@ def profile_interval(result: fitting.FitResult, param: str, grid: np.ndarray, le
 def main(argv=None) -> None:
     args = cli.parser(__doc__).parse_args(argv)
     table = data.load_cerebras()
-    led = Ledger(SCRIPT)
+    led = Ledger(SCRIPT, record_only=(r"\.a$", r"\.adj_r2_nk$", r"\.alpha_identified$", r"\.r2$",
+                                       r"\.l_inf_ci_(lo|hi)$", r"\.(beta|gamma|c)$", r"n_points$"))
     fits, boots = {}, {}
+    # the profile likelihoods (one sequential grid scan per form) run in worker processes while
+    # the bootstraps below run; each scan is the same computation as in a serial loop
+    profile_pool = concurrent.futures.ProcessPoolExecutor(bootstrap.jobs(), mp_context=bootstrap._pool_context())
+    pending = {}
     for name in LOSS_FORMS:
         x, y = inputs(table, name)
         res = fitting.fit(name, x, y)
         if not res.converged:
             raise SystemExit(f"{SCRIPT}: the {name} fit did not converge: {res.message}")
         fits[name] = res
+        pending[name] = profile_pool.submit(profile_interval, res, "alpha", PROFILE_GRID)
         boots[name] = bootstrap.parametric(res, f"loss.{name}", B=args.B, seed=args.seed)
         p, b = res.params, boots[name]
         base = f"loss.{name}"
@@ -117,23 +126,24 @@ def main(argv=None) -> None:
     led.add("loss.kaplan.n_points", k.y.size, "int", unit="models")
 
     # profile likelihood of alpha: is each form's exponent identified by 7 points?
-    grid = np.linspace(0.005, 1.995, 200)
     profiles = {}
     for name in LOSS_FORMS:
-        lo, hi, lo_open, hi_open, lr = profile_interval(fits[name], "alpha", grid)
+        lo, hi, lo_open, hi_open, lr = pending[name].result()
         profiles[name] = lr  # (grid, LR statistic)
         led.add(f"loss.{name}.alpha_profile_lo", lo, "f3")
         led.add(f"loss.{name}.alpha_profile_hi", hi, "f3")
         led.add(f"loss.{name}.alpha_identified", int(not (lo_open or hi_open)), "int",
                 note="1 if the 95% profile-likelihood interval of alpha is closed inside (0, 2)")
+    profile_pool.shutdown()
 
     rows = []
     for name in LOSS_FORMS:
         b = f"loss.{name}"
         rows.append([forms.get(name).label, Key(f"{b}.alpha"), Key(f"{b}.alpha_ci_lo"), Key(f"{b}.alpha_ci_hi"),
                      Key(f"{b}.l_inf"), Key(f"{b}.adj_r2"), Key(f"{b}.aic"), Key(f"{b}.bic"),
-                     Key(f"{b}.n_at_bound")])
-    write_table("loss_fits", ["Form", "α", "α 2.5%", "α 97.5%", "L∞", "adj-R²", "AIC", "BIC", "at bound"],
+                     Key(f"{b}.n_at_bound"), Key(f"{b}.boot_failed")])
+    write_table("loss_fits", ["Form", "α", "α 2.5%", "α 97.5%", "L∞", "adj-R²", "AIC", "BIC", "at bound",
+                              "failed refits"],
                 rows, led)
     rows = [[forms.get(n).label, Key(f"loss.{n}.alpha"), Key(f"loss.{n}.alpha_profile_lo"),
              Key(f"loss.{n}.alpha_profile_hi")] for n in LOSS_FORMS]

@@ -25,7 +25,8 @@ def main(argv=None) -> None:
     args = cli.parser(__doc__).parse_args(argv)
     table = data.load_cerebras()
     n = table[config.MAIN_N_COLUMN].to_numpy(float)
-    led = Ledger(SCRIPT)
+    led = Ledger(SCRIPT, record_only=(r"\.aic$", r"\.sigmoid\.top(_at_bound)?$", r"\.breakpoint\.(n_billion|p_nominal)$",
+                                       r"^task\.min_adj_r2$"))
     fits = {}
     for task in config.CEREBRAS_TASKS:
         y = table[f"zs_{task}"].to_numpy(float)
@@ -68,9 +69,9 @@ def main(argv=None) -> None:
 
     rows = [[config.TASK_LABELS[t], Key(f"task.{t}.bpl.alpha"), Key(f"task.{t}.bpl.alpha_ci_lo"),
              Key(f"task.{t}.bpl.alpha_ci_hi"), Key(f"task.{t}.bpl.adj_r2"), Key(f"task.{t}.sigmoid.adj_r2"),
-             Key(f"task.{t}.breakpoint.delta_aic")] for t in config.CEREBRAS_TASKS]
+             Key(f"task.{t}.bpl.boot_failed"), Key(f"task.{t}.breakpoint.delta_aic")] for t in config.CEREBRAS_TASKS]
     write_table("task_fits", ["Task", "α", "α 2.5%", "α 97.5%", "power law adj-R²", "sigmoid adj-R²",
-                              "hinge ΔAIC"], rows, led)
+                              "failed refits", "hinge ΔAIC"], rows, led)
 
     grid = np.geomspace(n.min() / 1.5, n.max() * 1.5, 200)
     fig, axes = plt.subplots(2, 4, figsize=(7.0, 3.6), sharex=True)

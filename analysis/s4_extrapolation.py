@@ -36,7 +36,7 @@ def main(argv=None) -> None:
     table = data.load_cerebras()
     n = table[config.MAIN_N_COLUMN].to_numpy(float)
     train, test = split(len(n))
-    led = Ledger(SCRIPT)
+    led = Ledger(SCRIPT, record_only=(r"^extrap\.n_tasks_above_loss$",))
     led.add("method.split_train", len(train), "int", unit="models")
     led.add("method.split_test", len(test), "int", unit="models")
     labels = table["params_label"].tolist()

@@ -45,7 +45,7 @@ def main(argv=None) -> None:
     cerebras = data.load_cerebras()
     final, models = data.load_pythia_final(), data.load_pythia_models()
     n_c = cerebras[config.MAIN_N_COLUMN].to_numpy(float)
-    led = Ledger(SCRIPT)
+    led = Ledger(SCRIPT, record_only=(r"^transfer\.n_tasks$", r"^transfer\.paper_mixed\.(best|worst)_task$"))
     rows = []
     means = {}
     for variant, metric_of in VARIANTS.items():

@@ -117,7 +117,7 @@ def main(argv=None) -> None:
             alt_cell = Key(f"audit.{cid}.alt")
         led.add(f"audit.{cid}.status", status, "str")
         rows.append([claim["location"], claim["quantity"], Key(f"audit.{cid}.paper"), Key(f"audit.{cid}.ours"),
-                     alt_cell, status, reason])
+                     alt_cell, Key(f"audit.{cid}.status"), reason])
     led.add("audit.n_claims", len(claims), "int")
     led.add("audit.n_reproduced", counts[STATUS_REPRODUCED], "int")
     led.add("audit.n_differs", counts[STATUS_DIFFERS], "int")

@@ -50,7 +50,10 @@ def main(argv=None) -> None:
     if not table.exists():   # the manuscript includes this table; a placeholder lets us parse it
         atomic.write_text(table, "| Key | Printed | Script |\n|:---|---:|:---|\n")
     entries = ledger.load()
-    keys = printed_keys(args.qmd)
+    try:
+        keys = printed_keys(args.qmd)
+    except build.BuildError as exc:
+        raise SystemExit(f"paper.provenance: error: {exc}") from None
     unknown = [k for k in keys if k not in entries]
     if unknown:
         raise SystemExit(f"paper uses ledger keys that do not exist: {unknown}")

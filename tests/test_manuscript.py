@@ -63,11 +63,19 @@ ALLOWED_PATTERNS = [
     r"SHA-256",                       # the name of the hash function
 ]
 ALLOWED_WORDS = re.compile(r"\b(?:19|20)\d\d\b")   # years, e.g. in "Kaplan et al. 2020"
+# Names that contain digits: datasets, benchmarks, components, methods and published model
+# names. Each is a name, not a result; the list is explicit and short on purpose.
+ALLOWED_NAMES = ["C4", "top-1", "Approach-3", "Approach 3", "PC-1", "rank-1", "GSM8K", "Llama-2-7B", "log10",
+                 "Figure 4 of",            # Hoffmann et al.'s figure that Epoch digitised
+                 "1.4B", "6.9B", "412M",   # model names in Gadre et al.'s suite
+                 "M = 20"]                 # Gadre et al.'s name for 20 tokens per parameter
 
 
 def strip_allowed(text: str) -> str:
     for pattern in ALLOWED_PATTERNS:
         text = re.sub(pattern, " ", text, flags=re.S | re.M)
+    for name in ALLOWED_NAMES:
+        text = text.replace(name, " ")
     return ALLOWED_WORDS.sub(" ", text)
 
 

@@ -13,6 +13,9 @@ fit has its own reproducible stream that does not shift when other fits are adde
 """
 from __future__ import annotations
 
+import concurrent.futures
+import multiprocessing
+import os
 import zlib
 from dataclasses import dataclass
 
@@ -24,6 +27,7 @@ DEFAULT_B = 1000
 DEFAULT_SEED = 20260331  # the reproduced paper's version date, fixed once
 REFIT_MAX_NFEV = 300     # per replicate; a replicate that needs more is counted as failed
 FALLBACK_STARTS = 4
+MIN_CHUNK = 50          # fewer replicates per worker than this are not worth a process
 
 
 @dataclass
@@ -60,10 +64,22 @@ def replicates(result: fitting.FitResult, B: int, seed: int, label: str, sigma: 
     return result.yhat[None, :] + rng.normal(0.0, s, size=(B, result.y.size))
 
 
-def refit_loop(result: fitting.FitResult, ys: np.ndarray) -> tuple[np.ndarray, int]:
-    """Reference engine: one scipy least-squares refit per replicate."""
-    draws, failed = [], 0
-    for y_b in ys:
+def jobs() -> int:
+    """Worker processes for the loop engine: $SLM_JOBS if set, else the usable CPUs (at most 4)."""
+    env = os.environ.get("SLM_JOBS", "").strip()
+    if env:
+        return max(1, int(env))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
+
+
+def _refit_chunk(result: fitting.FitResult, ys: np.ndarray) -> tuple[list, np.ndarray]:
+    """Refit each replicate of a chunk; returns (draws in replicate order, failure mask)."""
+    draws, failed = [], np.zeros(len(ys), bool)
+    for i, y_b in enumerate(ys):
         refit = fitting.fit(result.form, result.x, y_b, starts=[result.theta], max_nfev=REFIT_MAX_NFEV)
         if not refit.converged:
             refit = fitting.fit(result.form, result.x, y_b, starts=result.form.starts[:FALLBACK_STARTS],
@@ -71,7 +87,37 @@ def refit_loop(result: fitting.FitResult, ys: np.ndarray) -> tuple[np.ndarray, i
         if refit.converged:
             draws.append(refit.theta)
         else:
-            failed += 1
+            failed[i] = True
+    return draws, failed
+
+
+def _pool_context():
+    """`fork` where available (no re-import, workers inherit the loaded modules)."""
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else None)
+
+
+def refit_loop(result: fitting.FitResult, ys: np.ndarray, n_jobs: int | None = None) -> tuple[np.ndarray, int]:
+    """Reference engine: one scipy least-squares refit per replicate.
+
+    With more than one job the replicates are split into contiguous chunks
+    (`numpy.array_split`, fixed by B and the job count) refitted in worker processes and
+    concatenated in replicate order. Every replicate's refit is a pure function of its own
+    response vector, so the draws are bit-for-bit those of the serial loop whatever the
+    number of jobs (tests/test_determinism.py checks this).
+    """
+    n_jobs = jobs() if n_jobs is None else max(1, int(n_jobs))
+    if multiprocessing.current_process().daemon:   # already inside a pool worker
+        n_jobs = 1
+    n_jobs = min(n_jobs, max(1, len(ys) // MIN_CHUNK))
+    if n_jobs == 1:
+        chunks = [_refit_chunk(result, ys)]
+    else:
+        with concurrent.futures.ProcessPoolExecutor(n_jobs, mp_context=_pool_context()) as pool:
+            futures = [pool.submit(_refit_chunk, result, part) for part in np.array_split(ys, n_jobs)]
+            chunks = [f.result() for f in futures]
+    draws = [theta for part, _ in chunks for theta in part]
+    failed = int(sum(mask.sum() for _, mask in chunks))
     return (np.array(draws) if draws else np.empty((0, result.form.k))), failed
 
 

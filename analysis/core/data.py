@@ -93,6 +93,9 @@ PYTHIA_CORE_TASKS: tuple[str, ...] = (
     "lambada_openai", "piqa", "winogrande", "arc_easy", "arc_challenge", "sciq", "logiqa", "wsc",
 )
 PYTHIA_TOKENS_PER_STEP = 2_097_152  # P2: batch of 1024 sequences x 2048 tokens
+# Plausibility bound on parameter counts: every model here has more than a million parameters,
+# so a smaller count means a wrong unit (e.g. 111 for "111M", or billions for parameters).
+MIN_PARAMS = 1_000_000
 
 
 # --------------------------------------------------------------------------- errors
@@ -338,6 +341,17 @@ def _chance(row: Mapping[str, Any]) -> Optional[tuple[str, str]]:
     return None
 
 
+def _plausible_params(*columns: str) -> RowCheck:
+    """Row check: parameter counts of at least MIN_PARAMS (catches a count given in millions or billions)."""
+    def check(row: Mapping[str, Any]) -> Optional[tuple[str, str]]:
+        for c in columns:
+            if row[c] is not None and row[c] < MIN_PARAMS:
+                return c, (f"implausible parameter count {row[c]!r} (< {MIN_PARAMS:,}); counts are in "
+                           f"parameters, not millions or billions")
+        return None
+    return check
+
+
 # --------------------------------------------------------------------------- the registry
 
 _CEREBRAS_ACC = [probability(f"zs_{t}", f"0-shot accuracy, {t} (S1)") for t in CEREBRAS_TASKS]
@@ -366,6 +380,7 @@ register(TableSchema(
     ),
     key=("model",),
     sort_by=("params_nominal",),
+    row_checks=(_plausible_params("params_nominal", "params_total_derived", "params_nonembedding_derived"),),
 ))
 
 register(TableSchema(
@@ -383,6 +398,7 @@ register(TableSchema(
     key=("model",),
     sort_by=("model",),
     sort_keys={"model": pythia_model_order},
+    row_checks=(_plausible_params("params_total", "params_nonembedding"),),
 ))
 
 register(TableSchema(

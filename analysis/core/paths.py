@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / "data"
+DATA = Path(os.environ.get("SLM_DATA", ROOT / "data"))  # override for tests (bad-input catalogue)
 RESULTS = Path(os.environ.get("SLM_RESULTS", ROOT / "results"))
 LEDGER_PARTS = RESULTS / "ledger"
 LEDGER = RESULTS / "ledger.json"

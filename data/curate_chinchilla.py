@@ -1,0 +1,159 @@
+#!/usr/bin/env python
+"""Maintainer script: curate Epoch AI's reconstruction of the Chinchilla (Hoffmann et al. 2022)
+Fig. 4 points, and the published parameter estimates to compare a refit against.
+
+    python data/curate_chinchilla.py /path/to/raw/chinchilla_epoch2024 [--out data]
+
+Writes
+* `chinchilla_epoch.csv`: the 245 points of `svg_extracted_data.csv`, in the raw file order,
+  columns renamed with explicit units. Published values are copied as the exact strings of the
+  raw file. Two columns are added: `point_id` (1-based row number in the raw file, the key)
+  and `epoch_outlier_derived` (1 for the 5 highest-loss points, which Besiroglu et al. 2024
+  exclude: a point is kept iff its loss is < the 5th-highest loss; see the raw PROVENANCE.md,
+  "Outliers").
+* `chinchilla_published.csv`: parameter estimates as printed in the raw folder's
+  PROVENANCE.md (Epoch's notebook outputs) and in Hoffmann et al. (2022), one row per
+  (estimate set, parameter), each with its source. Only values stated there are listed.
+
+Then rewrites `SHA256SUMS` via `analysis.core.data.write_checksums`. Running the script again
+on the same raw folder gives byte-identical files (tests/test_chinchilla.py checks this).
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from analysis.core import data  # noqa: E402
+from analysis.core.atomic import write_text  # noqa: E402
+from analysis.core.paths import DATA  # noqa: E402
+
+RAW_FILE = "svg_extracted_data.csv"
+RAW_HEADER = ["x", "y", "color", "Model Size", "Training FLOP", "hex_color", "loss"]
+N_POINTS = 245
+N_OUTLIERS = 5
+
+# raw column -> curated column (units explicit in the name)
+RENAME = {
+    "x": "svg_x_px",
+    "y": "svg_y_px",
+    "color": "marker_color_hex",
+    "Model Size": "params",
+    "Training FLOP": "train_flops",
+    "hex_color": "colorbar_color_hex",
+    "loss": "loss_nats_per_token",
+}
+EPOCH_COLUMNS = ["point_id", *RENAME.values(), "epoch_outlier_derived"]
+
+EPOCH_NB = ("Besiroglu et al. (2024), arXiv:2404.10102; epoch-research/analyzing-chinchilla "
+            "data_analysis.ipynb outputs at commit 92258837425e1b5f2851d624287f0120583a3d0e")
+HOFF_PAPER = "Hoffmann et al. (2022), arXiv:2203.15556, main text (Approach 3)"
+HOFF_TEX = "Hoffmann et al. (2022), arXiv:2203.15556, TeX source (unrounded), as quoted by Besiroglu et al. (2024)"
+
+PUBLISHED_COLUMNS = ["estimate_set", "parameter", "value", "se", "ci_lo", "ci_hi", "ci_level_pct", "source", "note"]
+# (estimate_set, parameter, value, se, ci_lo, ci_hi, ci_level_pct, source, note): strings as printed
+PUBLISHED = [
+    ("epoch_mle", "A", "482.01", "124.52", "285.2", "743.6", "95", EPOCH_NB,
+     "Huber-density maximum likelihood, 240 points; bootstrap SE and percentile interval (4,000 resamples)"),
+    ("epoch_mle", "B", "2085.43", "1293.28", "1042.4", "5810.3", "95", EPOCH_NB, ""),
+    ("epoch_mle", "E", "1.8169", "0.026", "1.769", "1.871", "95", EPOCH_NB, ""),
+    ("epoch_mle", "alpha", "0.3478", "0.015", "0.317", "0.373", "95", EPOCH_NB, ""),
+    ("epoch_mle", "beta", "0.3659", "0.021", "0.331", "0.415", "95", EPOCH_NB,
+     "a third-party summary of the paper quotes 0.3658"),
+    ("epoch_mle", "a", "6.1780", "", "", "", "", EPOCH_NB, "log A"),
+    ("epoch_mle", "b", "7.6427", "", "", "", "", EPOCH_NB, "log B"),
+    ("epoch_mle", "e", "0.5971", "", "", "", "", EPOCH_NB, "log E"),
+    ("epoch_mle", "a_opt", "0.513", "0.020", "", "", "", EPOCH_NB,
+     "data-optimal exponent a = beta/(alpha+beta) of N_opt ~ C^a; its 80% CI width is 0.051"),
+    ("epoch_approach3", "A", "477.8", "", "", "", "", EPOCH_NB,
+     "exact Approach-3 replication: Huber sum (delta 1e-3) on log loss, L-BFGS from a grid"),
+    ("epoch_approach3", "B", "2143.9", "", "", "", "", EPOCH_NB, ""),
+    ("epoch_approach3", "E", "1.8172", "", "", "", "", EPOCH_NB, ""),
+    ("epoch_approach3", "alpha", "0.3473", "", "", "", "", EPOCH_NB, ""),
+    ("epoch_approach3", "beta", "0.3672", "", "", "", "", EPOCH_NB, ""),
+    ("epoch_approach3", "huber_objective", "1.01827e-3", "", "", "", "", EPOCH_NB,
+     "value of the Huber objective at the optimum"),
+    ("hoffmann_printed", "A", "406.4", "", "", "", "", HOFF_PAPER, ""),
+    ("hoffmann_printed", "B", "410.7", "", "", "", "", HOFF_PAPER, ""),
+    ("hoffmann_printed", "E", "1.69", "", "", "", "", HOFF_PAPER, ""),
+    ("hoffmann_printed", "alpha", "0.34", "", "", "", "", HOFF_PAPER, ""),
+    ("hoffmann_printed", "beta", "0.28", "", "", "", "", HOFF_PAPER, ""),
+    ("hoffmann_unrounded", "a", "6.0073404", "", "", "", "", HOFF_TEX, "log A"),
+    ("hoffmann_unrounded", "b", "6.0179186", "", "", "", "", HOFF_TEX, "log B"),
+    ("hoffmann_unrounded", "e", "0.5267228", "", "", "", "", HOFF_TEX, "log E"),
+    ("hoffmann_unrounded", "alpha", "0.33917084", "", "", "", "", HOFF_TEX, ""),
+    ("hoffmann_unrounded", "beta", "0.2849083", "", "", "", "", HOFF_TEX, ""),
+    ("hoffmann_reported", "a_opt", "", "", "0.454", "0.455", "80", EPOCH_NB,
+     "Hoffmann et al.'s reported 80% CI for a = beta/(alpha+beta), as quoted by Besiroglu et al. (2024); "
+     "no point estimate listed in the raw PROVENANCE"),
+]
+
+
+class CurationError(RuntimeError):
+    pass
+
+
+def _csv_text(header: list[str], rows: list[list[str]]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
+def epoch_rows(raw_dir: Path) -> list[list[str]]:
+    path = raw_dir / RAW_FILE
+    text = path.read_bytes().decode("utf-8")
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    if records[0] != RAW_HEADER:
+        raise CurationError(f"{path}: header {records[0]} != expected {RAW_HEADER}")
+    body = [r for r in records[1:] if r]
+    if len(body) != N_POINTS:
+        raise CurationError(f"{path}: {len(body)} data rows, expected {N_POINTS}")
+    loss = [float(r[RAW_HEADER.index("loss")]) for r in body]
+    threshold = sorted(loss, reverse=True)[N_OUTLIERS - 1]  # 5th-highest loss
+    outlier = [int(not v < threshold) for v in loss]
+    if sum(outlier) != N_OUTLIERS:
+        raise CurationError(f"outlier rule flags {sum(outlier)} points, expected {N_OUTLIERS} (ties?)")
+    rows = []
+    for i, (rec, flag) in enumerate(zip(body, outlier), start=1):
+        if rec[RAW_HEADER.index("color")] != rec[RAW_HEADER.index("hex_color")]:
+            raise CurationError(f"{path}: row {i + 1}: color != hex_color (PROVENANCE says identical)")
+        rows.append([str(i), *rec, str(flag)])
+    return rows
+
+
+def published_rows() -> list[list[str]]:
+    for row in PUBLISHED:
+        if len(row) != len(PUBLISHED_COLUMNS):
+            raise CurationError(f"published row {row} has the wrong number of fields")
+    return [list(r) for r in PUBLISHED]
+
+
+def curate(raw_dir: Path, out: Path) -> None:
+    raw_dir, out = Path(raw_dir), Path(out)
+    epoch = _csv_text(EPOCH_COLUMNS, epoch_rows(raw_dir))
+    published = _csv_text(PUBLISHED_COLUMNS, published_rows())
+    out.mkdir(parents=True, exist_ok=True)
+    write_text(out / "chinchilla_epoch.csv", epoch)
+    write_text(out / "chinchilla_published.csv", published)
+    for name in ("chinchilla_epoch", "chinchilla_published"):  # validate what was written
+        data.load_table(name, out)
+    data.write_checksums(out)
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    p.add_argument("raw_dir", type=Path)
+    p.add_argument("--out", type=Path, default=DATA)
+    args = p.parse_args(argv)
+    curate(args.raw_dir, args.out)
+    print(f"wrote {args.out / 'chinchilla_epoch.csv'}, {args.out / 'chinchilla_published.csv'} and SHA256SUMS")
+
+
+if __name__ == "__main__":
+    main()
