@@ -175,13 +175,16 @@ def main(argv=None) -> None:
     axp.legend(frameon=False)
     save_figure(fig, "loss_scaling")
 
+    # differences to the best form: the absolute AIC of a least-squares fit has no meaning,
+    # and on the raw scale the differences between forms are invisible
     fig, axes = plt.subplots(1, 2, figsize=(6.0, 2.3))
     labels = [forms.get(n).label for n in LOSS_FORMS]
     for ax, crit in zip(axes, ("aic", "bic")):
-        vals = [fits[n].stats[crit] for n in LOSS_FORMS]
-        ax.bar(labels, vals, color=PALETTE[:3])
-        ax.set_ylabel(crit.upper() + " (lower is better)")
-        ax.axhline(0, color="black", lw=0.6)
+        vals = np.array([fits[n].stats[crit] for n in LOSS_FORMS])
+        ax.bar(labels, vals - vals.min(), color=PALETTE[:3])
+        ax.axhline(2, color="grey", ls=":", lw=1)
+        ax.set_ylabel(f"Δ{crit.upper()} to the best form")
+    axes[0].text(2.4, 2.1, "2 units", color="grey", fontsize=7, ha="right", va="bottom")
     save_figure(fig, "model_selection")
     led.save()
 

@@ -45,6 +45,14 @@ def recompute(results_dir: Path, extra_args: list[str] | None = None) -> dict:
     return json.loads((results_dir / "ledger.json").read_text(encoding="utf-8"))
 
 
+def method_args(reference: dict) -> list[str]:
+    """Recompute with the bootstrap size and seed the reference ledger was built with."""
+    try:
+        return ["--B", str(reference["method.bootstrap_b"]["value"]), "--seed", str(reference["method.seed"]["value"])]
+    except KeyError:
+        raise SystemExit("the reference ledger lacks method.bootstrap_b / method.seed; rebuild it") from None
+
+
 def same(a: dict, b: dict) -> bool:
     if a["formatted"] != b["formatted"]:
         return False
@@ -74,7 +82,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     reference = ledger.load(args.ledger)
     with tempfile.TemporaryDirectory(prefix="verify-") as tmp:
-        fresh = recompute(Path(tmp))
+        fresh = recompute(Path(tmp), method_args(reference))
     rows = compare(reference, fresh)
     width = max(len(r[0]) for r in rows)
     print(f"{'key':<{width}} | {'value in the paper':>20} | {'recomputed':>20} | status")

@@ -25,7 +25,7 @@ COPY = ["analysis", "data", "paper", "Makefile", "requirements.in", "requirement
 
 def test_committed_ledger_equals_fresh_recomputation(tmp_path):
     reference = json.loads(paths.LEDGER.read_text(encoding="utf-8"))
-    fresh = verify.recompute(tmp_path / "results")
+    fresh = verify.recompute(tmp_path / "results", verify.method_args(reference))
     bad = [row for row in verify.compare(reference, fresh) if row[3] != "ok"]
     assert not bad, f"{len(bad)} ledger entries differ from a fresh recomputation: {bad[:10]}"
 
