@@ -27,6 +27,7 @@ from scipy import optimize
 from .forms import Form, get
 
 N_SCALE = 1e9  # N is fitted in billions of parameters; D in billions of tokens
+TOL = 1e-12      # xtol = ftol = gtol of scipy.optimize.least_squares
 
 
 class FitError(ValueError):
@@ -155,7 +156,7 @@ def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000) -> FitResult:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 res = optimize.least_squares(resid, start, bounds=(lower, upper), method="trf",
-                                             x_scale="jac", max_nfev=max_nfev, xtol=1e-12, ftol=1e-12, gtol=1e-12)
+                                             x_scale="jac", max_nfev=max_nfev, xtol=TOL, ftol=TOL, gtol=TOL)
         except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
             messages.append(str(exc))
             continue

@@ -15,8 +15,8 @@ import numpy as np
 
 from .fitting import N_SCALE
 
-GRID = 400
-GOLDEN_ITERS = 80
+GRID = 120
+GOLDEN_ITERS = 60
 _INV_PHI = (np.sqrt(5.0) - 1.0) / 2.0
 SUPPORTED = ("kaplan", "bounded_power_law")
 
