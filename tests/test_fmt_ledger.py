@@ -25,13 +25,6 @@ def test_parse_and_decimals_invert_format():
     assert fmt.decimals_of("0.990") == 3 and fmt.decimals_of("13.1%") == 1 and fmt.decimals_of("3") == 0
 
 
-def test_ledger_key_collision_in_one_script():
-    led = ledger.Ledger("analysis/x.py")
-    led.add("a.b", 1.0, "f1")
-    with pytest.raises(ledger.LedgerError, match="collision"):
-        led.add("a.b", 2.0, "f1")
-
-
 def test_ledger_key_collision_across_scripts(tmp_path):
     for name in ("one", "two"):
         led = ledger.Ledger(f"analysis/{name}.py")
