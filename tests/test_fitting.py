@@ -34,6 +34,16 @@ def test_kaplan_recovery_with_noise_is_within_four_bootstrap_standard_errors():
     assert boot.n_failed == 0
 
 
+def test_loss_input_form_is_not_rescaled():
+    """exp_in_loss takes loss (nats), not a size: its inputs must reach the law unscaled."""
+    loss = np.linspace(2.0, 4.0, 9)
+    theta = (0.8, 12.0, 1.3)
+    err = fitting.predict(forms.get("exp_in_loss"), theta, loss)
+    np.testing.assert_allclose(err, forms.exp_in_loss(loss, *theta))
+    res = fitting.fit("exp_in_loss", loss, err)
+    np.testing.assert_allclose(res.theta, theta, rtol=1e-5)
+
+
 def test_goodness_definitions_match_hand_computation():
     y = np.array([1.0, 2.0, 3.0, 4.0, 6.0])
     yhat = np.array([1.1, 1.9, 3.2, 3.9, 5.8])

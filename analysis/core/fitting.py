@@ -88,8 +88,8 @@ class FitResult:
 
 
 def scale_x(form: Form, x) -> np.ndarray:
-    x = np.asarray(x, dtype=float)
-    return x / N_SCALE
+    """Inputs in the units the form is fitted in (N in billions unless the form says otherwise)."""
+    return np.asarray(x, dtype=float) / form.x_unit
 
 
 def predict(form: Form, theta, x) -> np.ndarray:
@@ -134,7 +134,7 @@ def fix_params(form: Form, fixed: dict[str, float]) -> Form:
     return Form(f"{form.name}|" + ",".join(f"{k}={v:g}" for k, v in sorted(fixed.items())), form.label,
                 form.equation, func, tuple(form.params[i] for i in free),
                 tuple(form.lower[i] for i in free), tuple(form.upper[i] for i in free), starts,
-                n_inputs=form.n_inputs)
+                n_inputs=form.n_inputs, x_unit=form.x_unit)
 
 
 def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000) -> FitResult:

@@ -28,6 +28,8 @@ class Form:
     starts: tuple[tuple[float, ...], ...]   # starting points in scaled units
     n_inputs: int = 1
     notes: str = ""
+    x_unit: float = 1e9            # inputs are divided by this before fitting (N in billions);
+                                   # 1.0 for laws whose input is not a size (e.g. loss)
     meta: dict = field(default_factory=dict)
 
     @property
@@ -88,6 +90,11 @@ FORMS: dict[str, Form] = {
         ("top", "k", "x0"), (0.0, 0.0, -50.0), (1.0, 50.0, 50.0),
         tuple((t, k, x) for t in (0.6, 0.9, 1.0) for k in (0.2, 0.6, 1.5) for x in (-3.0, 0.0, 3.0)),
         notes="upper asymptote L in (0, 1]; k >= 0; x0 in log(N / 1e9)"),
+    "exp_in_loss": Form(
+        "exp_in_loss", "Exponential in loss", r"\mathrm{err}(L) = \epsilon - k e^{-\gamma L}", exp_in_loss,
+        ("eps", "k", "gamma"), (0.0, 0.0, 0.0), (1.0, np.inf, 20.0),
+        tuple((e, k, g) for e in (0.5, 0.8) for k in (0.1, 1.0, 10.0) for g in (0.5, 2.0)),
+        notes="Gadre et al. (2024); x is the validation loss, not a size", x_unit=1.0),
 }
 
 
