@@ -3,8 +3,8 @@
 Reads the paper's printed values (`data/paper_claims.csv`, transcribed from the paper with
 their location) and the ledger parts of the section scripts. A claim is *reproduced* when
 our value, printed at the paper's precision, equals the paper's printed value (or satisfies
-the stated inequality), otherwise it *differs*; claims whose quantity depends on something
-the paper does not state and that no variant recovers are *not reproducible*. Every row
+the stated inequality), otherwise it *differs*; a claim about a parameter that the data do
+not identify (its profile-likelihood interval runs into the bounds) is *not reproducible*. Every row
 that is not reproduced carries the reason found in the analysis.
 
 Outputs: ledger part `audit`, table `audit`.
@@ -53,6 +53,13 @@ def load_parts() -> dict:
     return entries
 
 
+def identified(key: str, ours_all: dict) -> bool:
+    """False for quantities of a loss form whose exponent the profile likelihood leaves open."""
+    parts = key.split(".")
+    flag = ours_all.get(f"loss.{parts[1]}.alpha_identified") if parts[0] == "loss" and len(parts) > 2 else None
+    return flag is None or flag["value"] == 1
+
+
 def compare(claim: dict, ours: dict) -> bool:
     printed = claim["paper_value"]
     if claim["comparison"] == "eq":
@@ -92,6 +99,10 @@ def main(argv=None) -> None:
         ok = compare(claim, ours)
         alt = claim.get("alt_ledger_key") or ""
         status = STATUS_REPRODUCED if ok else STATUS_DIFFERS
+        if not ok and not identified(key, ours_all):
+            # a value of a parameter the data do not determine cannot be reproduced by anyone:
+            # any optimiser returns some point on a flat ridge
+            status = STATUS_NOT
         reason = REASONS.get(claim["claim_id"], "")
         if ok and not alt:
             reason = ""
