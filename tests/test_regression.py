@@ -38,7 +38,6 @@ def project_copy(dest: Path) -> Path:
                 "__pycache__", "paper.pdf", "paper.html", "_variables.yml", ".build"))
         else:
             shutil.copy2(src, dest / name)
-    os.symlink(Path(sys.executable).resolve().parents[1], dest / ".venv")
     return dest
 
 
