@@ -37,7 +37,7 @@ env: $(VENV_STAMP) ## create .venv from the hashed lock (automatic on first use)
 
 $(VENV_STAMP): requirements.lock
 	@test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(PY) -m pip install --quiet --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	@touch $@
 
 data-check: $(DATA_OK) ## verify data checksums and validate every table
