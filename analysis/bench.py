@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,37 +29,17 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
-from analysis.core import atomic, bootstrap, config, data, fitting, paths, profiled
+from analysis import verify
+from analysis.core import atomic, bootstrap, config, data, fitting, paths, profiled, sandbox
 
-COPY = ("analysis", "data", "paper", "Makefile", "requirements.lock", "requirements.in")
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".build", "paper.pdf", "paper.html", ".*.tmp")
 CI_TOL = 1e-6
 TARGETS = {"rebuild_s": 30.0, "noop_s": 1.0, "speedup": 20.0}
-
-
-def copy_project(dest: Path) -> Path:
-    """The parts of the repository `make analysis` needs, with mtimes kept."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in COPY:
-        src = paths.ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=IGNORE, copy_function=shutil.copy2)
-        elif src.exists():
-            shutil.copy2(src, dest / name)
-    return dest
-
-
-def make_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("SLM_RESULTS", "SLM_DATA", "MAKEFLAGS", "MFLAGS")}
-    env["PYTHONHASHSEED"] = "0"
-    return env
 
 
 def timed_make(root: Path, *targets: str, extra: tuple[str, ...] = ()) -> float:
     t0 = time.perf_counter()
     # the copy is built with the running interpreter's environment (.venv, or tox's)
-    proc = subprocess.run(["make", "-s", "-C", str(root), f"PY={sys.executable}", "VENV_STAMP=", *extra, *targets],
-                          env=make_env(),
+    proc = subprocess.run(sandbox.make_command(root, *extra, *targets), env=sandbox.make_env(),
                           capture_output=True, text=True)
     elapsed = time.perf_counter() - t0
     if proc.returncode != 0:
@@ -68,23 +47,14 @@ def timed_make(root: Path, *targets: str, extra: tuple[str, ...] = ()) -> float:
     return elapsed
 
 
-def pipeline(root: Path) -> list[str]:
-    """Analysis modules in dependency order, as the Makefile runs them (cf. analysis/verify.py)."""
-    sections = sorted(p.stem for p in (root / "analysis").glob("s[0-9]_*.py"))
-    extensions = sorted(p.stem for p in (root / "analysis").glob("x[0-9]*_*.py"))
-    audit = [s for s in sections if s.startswith("s6")]
-    return [s for s in sections if s not in audit] + extensions + audit + ["build_ledger"]
-
-
 def stage_times(root: Path, B: int, seed: int) -> dict[str, float]:
     results = Path(tempfile.mkdtemp(prefix="stages-", dir=root))
-    env = dict(make_env(), SLM_RESULTS=str(results))
-    python = str(root / ".venv" / "bin" / "python") if (root / ".venv").exists() else sys.executable
+    env = sandbox.make_env(SLM_RESULTS=str(results))
     times = {}
-    for module in pipeline(root):
+    for module in verify.pipeline(root):
         args = [] if module == "build_ledger" else ["--B", str(B), "--seed", str(seed)]
         t0 = time.perf_counter()
-        proc = subprocess.run([python, "-m", f"analysis.{module}", *args], cwd=root, env=env,
+        proc = subprocess.run([sys.executable, "-m", f"analysis.{module}", *args], cwd=root, env=env,
                               capture_output=True, text=True)
         times[module] = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -163,7 +133,7 @@ def main(argv=None) -> int:
                     "machine": platform.machine(), "targets": TARGETS}
     if not args.skip_build:
         with tempfile.TemporaryDirectory(prefix="slm-bench-") as tmp:
-            root = copy_project(Path(tmp) / "repo")
+            root = sandbox.copy_project(Path(tmp) / "repo")
             b = ["B=" + str(args.B), "SEED=" + str(args.seed)]
             report["rebuild_s"] = timed_make(root, "analysis", extra=tuple(b))
             report["noop_s"] = timed_make(root, "analysis", extra=tuple(b))

@@ -26,10 +26,10 @@ from analysis.core import ledger, paths
 REL_TOL = 1e-6
 
 
-def pipeline() -> list[str]:
+def pipeline(root: Path = paths.ROOT) -> list[str]:
     """Analysis modules in dependency order, as the Makefile runs them."""
-    sections = sorted(p.stem for p in (paths.ROOT / "analysis").glob("s[0-9]_*.py"))
-    extensions = sorted(p.stem for p in (paths.ROOT / "analysis").glob("x[0-9]*_*.py"))
+    sections = sorted(p.stem for p in (root / "analysis").glob("s[0-9]_*.py"))
+    extensions = sorted(p.stem for p in (root / "analysis").glob("x[0-9]*_*.py"))
     audit = [s for s in sections if s.startswith("s6")]
     return [s for s in sections if s not in audit] + extensions + audit + ["build_ledger"]
 

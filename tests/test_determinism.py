@@ -9,18 +9,17 @@ from __future__ import annotations
 import subprocess
 
 import numpy as np
-import pytest
 
 from analysis.core import bootstrap, fitting
 
-from test_interrupt import env, project_copy, reference_build
+from test_interrupt import env, make_command, project_copy, reference_build
 
 B = "50"
 
 
 def build(root, jobs: str | None):
     if jobs is not None:
-        proc = subprocess.run(["make", "-s", "-C", str(root), "analysis", f"B={B}"], env=dict(env(), SLM_JOBS=jobs),
+        proc = subprocess.run(make_command(root), env=dict(env(), SLM_JOBS=jobs),
                               capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr
     results = root / "results"

@@ -7,47 +7,36 @@ data/, Makefile; built with the running interpreter) with a small B, so the test
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
-from analysis.core import paths
+from analysis.core import sandbox
 
 B = "50"
 
 
 def project_copy(dest: Path) -> Path:
-    """Section scripts (s*), core library, data and Makefile; extension scripts are left out
-    (the Makefile picks them up by wildcard) to keep the build short."""
-    dest.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "x[0-9]*_*.py", "bench.py", "verify.py")
-    shutil.copytree(paths.ROOT / "analysis", dest / "analysis", ignore=ignore, copy_function=shutil.copy2)
-    shutil.copytree(paths.ROOT / "data", dest / "data", copy_function=shutil.copy2,
-                    ignore=shutil.ignore_patterns(".*"))
-    for name in ("Makefile", "requirements.lock", "requirements.in"):
-        if (paths.ROOT / name).exists():
-            shutil.copy2(paths.ROOT / name, dest / name)
-    (dest / "paper").mkdir()
-    return dest
+    """Section scripts only: extension scripts are left out to keep the build short."""
+    return sandbox.copy_project(dest, extensions=False)
 
 
 def env() -> dict:
-    e = {k: v for k, v in os.environ.items() if not k.startswith("SLM_") and k not in ("MAKEFLAGS", "MFLAGS")}
-    e["PYTHONHASHSEED"] = "0"
+    e = sandbox.make_env()
+    e.pop("SLM_JOBS", None)      # the reference build uses the default number of workers
     return e
 
 
+def make_command(root: Path) -> list[str]:
+    return sandbox.make_command(root, "analysis", f"B={B}")
+
+
 def make(root: Path, **kw) -> subprocess.CompletedProcess:
-    # the running interpreter's environment (a .venv, or tox's) builds the copy
-    return subprocess.run(["make", "-s", "-C", str(root), "analysis", f"B={B}", f"PY={sys.executable}",
-                           "VENV_STAMP="], env=env(),
-                          capture_output=True, text=True, timeout=600, **kw)
+    return subprocess.run(make_command(root), env=env(), capture_output=True, text=True, timeout=600, **kw)
 
 
 def outputs(root: Path) -> dict[str, bytes]:
@@ -77,7 +66,7 @@ def reference() -> dict[str, bytes]:
 def test_killed_build_resumes_to_identical_outputs(tmp_path, reference):
     root = project_copy(tmp_path / "repo")
     marker = root / "results" / "ledger" / "s0_data_check.json"
-    proc = subprocess.Popen(["make", "-s", "-C", str(root), "analysis", f"B={B}"], env=env(),
+    proc = subprocess.Popen(make_command(root), env=env(),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while not marker.exists() and time.monotonic() < deadline and proc.poll() is None:

@@ -9,18 +9,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pypdf
-import pytest
 
 from analysis import verify
-from analysis.core import data, paths
+from analysis.core import data, paths, sandbox
 
-COPY = ["analysis", "data", "paper", "Makefile", "requirements.in", "requirements.lock"]
 
 
 def test_committed_ledger_equals_fresh_recomputation(tmp_path):
@@ -30,21 +27,9 @@ def test_committed_ledger_equals_fresh_recomputation(tmp_path):
     assert not bad, f"{len(bad)} ledger entries differ from a fresh recomputation: {bad[:10]}"
 
 
-def project_copy(dest: Path) -> Path:
-    for name in COPY:
-        src = paths.ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(
-                "__pycache__", "paper.pdf", "paper.html", "_variables.yml", ".build"))
-        else:
-            shutil.copy2(src, dest / name)
-    return dest
-
-
 def make(root: Path, *targets: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("SLM_RESULTS", "MAKEFLAGS")}
-    proc = subprocess.run(["make", "-s", "-C", str(root), f"PY={sys.executable}", "VENV_STAMP=", "B=200",
-                           *targets], env=env, capture_output=True, text=True)
+    proc = subprocess.run(sandbox.make_command(root, "B=200", *targets), env=sandbox.make_env(),
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -54,7 +39,7 @@ def pdf_tokens(pdf: Path) -> list[str]:
 
 
 def test_one_changed_value_changes_exactly_the_dependent_numbers(tmp_path):
-    root = project_copy(tmp_path / "proj")
+    root = sandbox.copy_project(tmp_path / "proj")
     make(root, "paper")
     before = json.loads((root / "results/ledger.json").read_text())
     tokens_before = pdf_tokens(root / "paper/paper.pdf")
