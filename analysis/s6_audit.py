@@ -11,7 +11,6 @@ Outputs: ledger part `audit`, table `audit`.
 """
 from __future__ import annotations
 
-import csv
 import json
 
 from analysis.core import cli, fmt, paths

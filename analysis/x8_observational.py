@@ -54,7 +54,7 @@ class Imputer:
         X = np.asarray(X, float)
         self.mu = np.nanmean(X, axis=0)
         self.sd = np.nanstd(X, axis=0)
-        Z = self._fill(X, fit=True)
+        self._fill(X, fit=True)   # sets the fitted loadings as a side effect
         return self
 
     def _fill(self, X, fit: bool):

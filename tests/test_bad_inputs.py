@@ -19,7 +19,6 @@ import numpy as np
 import pytest
 
 from analysis.core import bootstrap, data, fitting, forms, ledger, paths
-from analysis.core.data import DataError
 
 from test_data_validation import _drop_column, expect_error, read_rows, set_cell, write_rows
 

@@ -5,7 +5,6 @@ with a key sidecar, a small SVG, a two-entry bib), never on the real results/.
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import re

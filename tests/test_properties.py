@@ -7,7 +7,6 @@ floor matters at small alpha, where N^-alpha varies little over the 7 sizes and 
 are nearly collinear (e.g. alpha = 0.05, L_inf = 0 recovers L_inf = 1.7e-5 nats/token).
 """
 import numpy as np
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from analysis.core import fitting, profiled
