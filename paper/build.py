@@ -1011,6 +1011,20 @@ local function add_target(id, kind, number)
   targets[id] = { kind = kind, number = number }
 end
 
+-- handler for a numbered float (Figure or Table): labels must carry the kind's prefix
+local function numbered(kind, noun)
+  return function(el)
+    local id = el.identifier
+    if id:match("^" .. kind .. "%-") then
+      counters[kind] = counters[kind] + 1
+      add_target(id, kind, tostring(counters[kind]))
+    elseif id ~= "" then
+      problem(noun .. " label #" .. id .. " must start with " .. kind .. "-", "#" .. id)
+    end
+    return nil
+  end
+end
+
 local function eq_label(inline)
   if inline and inline.t == "Str" then
     return inline.text:match("^{#([^}%s]+)}$")
@@ -1049,26 +1063,8 @@ local function number_pass(doc)
       if id:match("^sec%-") then add_target(id, "sec", table.concat(parts, ".")) end
       return nil
     end,
-    Figure = function(fig)
-      local id = fig.identifier
-      if id:match("^fig%-") then
-        counters.fig = counters.fig + 1
-        add_target(id, "fig", tostring(counters.fig))
-      elseif id ~= "" then
-        problem("figure label #" .. id .. " must start with fig-", "#" .. id)
-      end
-      return nil
-    end,
-    Table = function(tbl)
-      local id = tbl.identifier
-      if id:match("^tbl%-") then
-        counters.tbl = counters.tbl + 1
-        add_target(id, "tbl", tostring(counters.tbl))
-      elseif id ~= "" then
-        problem("table label #" .. id .. " must start with tbl-", "#" .. id)
-      end
-      return nil
-    end,
+    Figure = numbered("fig", "figure"),
+    Table = numbered("tbl", "table"),
     Inlines = function(inlines)
       for _, eq in ipairs(equations_in(inlines)) do
         if eq.id:match("^eq%-") then
