@@ -184,7 +184,7 @@ def main(argv=None) -> None:
         ax.bar(labels, vals - vals.min(), color=PALETTE[:3])
         ax.axhline(2, color="grey", ls=":", lw=1)
         ax.set_ylabel(f"Δ{crit.upper()} to the best form")
-    axes[0].text(2.4, 2.1, "2 units", color="grey", fontsize=7, ha="right", va="bottom")
+    axes[0].text(0, 2.1, "2 units", color="grey", fontsize=7, ha="center", va="bottom")
     save_figure(fig, "model_selection")
     led.save()
 
