@@ -15,15 +15,13 @@ optimum.
 from __future__ import annotations
 
 import itertools
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 import matplotlib.pyplot as plt
 from scipy import optimize
 
-from analysis.core import bootstrap, cli, data, fitting
+from analysis.core import bootstrap, cli, data, fitting, lbfgsb_batch
 from analysis.core.ledger import Ledger
 from analysis.core.report import Key, PALETTE, save_figure, write_table
 from analysis.s1_loss_scaling import profile_interval
@@ -37,7 +35,6 @@ GRID = {"a": np.arange(0.0, 25.1, 5.0), "b": np.arange(0.0, 25.1, 5.0), "e": np.
         "alpha": np.arange(0.0, 2.01, 0.5), "beta": np.arange(0.0, 2.01, 0.5)}
 PARAMS = ("a", "b", "e", "alpha", "beta")
 CHINCHILLA_C = 6 * 70e9 * 1.4e12  # Chinchilla's own training compute, FLOPs
-WORKERS = 2
 PROFILE_GRID = np.linspace(0.01, 1.99, 67)
 PYTHIA_MIN_STEP = 1000
 
@@ -46,8 +43,14 @@ PYTHIA_MIN_STEP = 1000
 
 
 def huber_lse(theta, lN, lD, lL, w=None, delta=DELTA):
-    """Huber objective and its gradient in (a, b, e, alpha, beta); w are point weights (counts)."""
-    a, b, e, al, be = theta
+    """Huber objective and its gradient in (a, b, e, alpha, beta); w are point weights (counts).
+
+    `theta` is one parameter vector (5,) or a batch (k, 5); with a batch, `w` is None or (k, n)
+    and the result is (k,) objectives and (k, 5) gradients, each row computed independently."""
+    th = np.asarray(theta, float)
+    single = th.ndim == 1
+    th = np.atleast_2d(th)
+    a, b, e, al, be = (th[:, j:j + 1] for j in range(5))
     t1, t2 = a - al * lN, b - be * lD
     m = np.maximum(np.maximum(t1, t2), e)
     w1, w2, w3 = np.exp(t1 - m), np.exp(t2 - m), np.exp(e - m)
@@ -59,8 +62,9 @@ def huber_lse(theta, lN, lD, lL, w=None, delta=DELTA):
     if w is not None:
         h, g = h * w, g * w
     g1, g2 = g * w1, g * w2
-    grad = np.array([g1.sum(), g2.sum(), (g * w3).sum(), -(g1 * lN).sum(), -(g2 * lD).sum()])
-    return float(h.sum()), grad
+    grad = np.stack([g1.sum(1), g2.sum(1), (g * w3).sum(1), -(g1 * lN).sum(1), -(g2 * lD).sum(1)], axis=1)
+    f = h.sum(1)
+    return (float(f[0]), grad[0]) if single else (f, grad)
 
 
 # scipy's stopping rule is a relative reduction of f with denominator max(|f|, 1); the Huber
@@ -77,37 +81,31 @@ def lbfgs(start, lN, lD, lL, w=None, tol=None):
     return x, float(f), info["warnflag"] == 0, info["task"] if isinstance(info["task"], str) else str(info["task"])
 
 
-def _run_chunk(args):
-    starts, lN, lD, lL = args
-    out = []
-    for s in starts:
-        x, f, ok, _ = lbfgs(s, lN, lD, lL)
-        out.append((x, f, ok))
-    return out
+def lbfgs_many(starts, lN, lD, lL, W=None, tol=None) -> lbfgsb_batch.BatchResult:
+    """`lbfgs` from every row of `starts` (row i weighted by W[i] if given), run in lockstep so the
+    objective is evaluated for all pending problems at once; per problem, the same iterates as `lbfgs`."""
+    def fg(X, idx):
+        return huber_lse(X, lN, lD, lL, None if W is None else W[idx])
+    return lbfgsb_batch.minimize_batch(fg, starts, m=10, **(tol or DEFAULT_TOL))
 
 
 def grid_starts() -> np.ndarray:
     return np.array(list(itertools.product(*(GRID[p] for p in PARAMS))), float)
 
 
-def fit_grid(lN, lD, lL, starts=None, workers: int = 1):
+def fit_grid(lN, lD, lL, starts=None):
     """L-BFGS-B from every start; returns (best theta, best objective, n converged, n starts, all objectives)."""
     starts = grid_starts() if starts is None else np.asarray(starts, float)
-    if workers > 1:
-        chunks = np.array_split(starts, workers * 4)
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            results = [r for part in pool.map(_run_chunk, [(c, lN, lD, lL) for c in chunks]) for r in part]
-    else:
-        results = _run_chunk((starts, lN, lD, lL))
-    fs = np.array([f if np.isfinite(f) else np.inf for _, f, _ in results])
-    oks = np.array([ok for _, _, ok in results])
+    res = lbfgs_many(starts, lN, lD, lL)
+    fs = np.where(np.isfinite(res.f), res.f, np.inf)
+    oks = res.converged
     # best among converged starts (ties: first in grid order); fall back to any start if none converged
-    pool_idx = np.where(oks)[0] if oks.any() else np.arange(len(results))
+    pool_idx = np.where(oks)[0] if oks.any() else np.arange(len(fs))
     i = pool_idx[np.argmin(fs[pool_idx])]
-    x, f, ok, _ = lbfgs(results[i][0], lN, lD, lL, tol=TIGHT_TOL)  # polish the best start
+    x, f, ok, _ = lbfgs(res.x[i], lN, lD, lL, tol=TIGHT_TOL)  # polish the best start
     if not (ok and f <= fs[i]):
-        x, f = results[i][0], float(fs[i])
-    return x, float(f), int(oks.sum()), len(results), fs
+        x, f = res.x[i], float(fs[i])
+    return x, float(f), int(oks.sum()), len(fs), fs
 
 
 def natural(theta) -> dict:
@@ -120,31 +118,21 @@ def natural(theta) -> dict:
     return out
 
 
-def _bootstrap_chunk(args):
-    theta0, counts, lN, lD, lL = args
-    out = []
-    for w in counts:
-        x, f, ok, _ = lbfgs(theta0, lN, lD, lL, w, TIGHT_TOL)
-        if not ok:  # one restart from where it stopped (line-search stalls on the Huber kink)
-            x, f, ok, _ = lbfgs(x, lN, lD, lL, w, TIGHT_TOL)
-        out.append((x, ok))
-    return out
-
-
-def bootstrap_fit(theta0, lN, lD, lL, B: int, seed: int, label: str, workers: int = 1):
+def bootstrap_fit(theta0, lN, lD, lL, B: int, seed: int, label: str):
+    """Nonparametric bootstrap: B resamples of the points (as integer weights), each refitted from
+    theta0; a refit that does not converge gets one restart from where it stopped (line searches
+    stall on the Huber kink). Returns (converged draws (B', 5), number still failing)."""
     rng = bootstrap.stream(seed, label)
     n = lN.size
     idx = rng.integers(0, n, size=(B, n))
     counts = np.stack([np.bincount(r, minlength=n) for r in idx]).astype(float)
-    chunks = np.array_split(counts, workers * 4)
-    args = [(theta0, c, lN, lD, lL) for c in chunks]
-    if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            res = [r for part in pool.map(_bootstrap_chunk, args) for r in part]
-    else:
-        res = [r for a in args for r in _bootstrap_chunk(a)]
-    draws = np.array([x for x, ok in res if ok])
-    return draws, int(sum(not ok for _, ok in res))
+    res = lbfgs_many(np.tile(np.asarray(theta0, float), (B, 1)), lN, lD, lL, counts, TIGHT_TOL)
+    x, ok = res.x.copy(), res.converged.copy()
+    again = np.where(~ok)[0]
+    if again.size:
+        retry = lbfgs_many(x[again], lN, lD, lL, counts[again], TIGHT_TOL)
+        x[again], ok[again] = retry.x, retry.converged
+    return x[ok], int((~ok).sum())
 
 
 # --------------------------------------------------------------------------- data
@@ -185,7 +173,6 @@ def _stage(t0: float, what: str) -> None:
 def main(argv=None) -> None:
     args = cli.parser(__doc__).parse_args(argv)
     t_start = time.time()
-    workers = max(1, min(WORKERS, os.cpu_count() or 1))
     led = Ledger(SCRIPT, record_only=(  # recorded for verification, not printed
         r"^chin\.grid\.n_converged$",
         r"^chin\.ident\.(cerebras|pythia)\.(alpha|beta)_(hi_open|lo_open|lr_max|profile_width)$",
@@ -208,8 +195,7 @@ def main(argv=None) -> None:
     led.add("chin.outlier_threshold", float(loss[~keep].min()), "f3", unit="nats/token",
             note="lowest loss among the dropped points; kept points have loss below it")
     led.add("chin.huber_delta", DELTA, "e0")
-    # serial: a process pool was slower than one process for the grid in our timings
-    theta, fbest, n_conv, n_starts, fs = fit_grid(lN, lD, lL, workers=1)
+    theta, fbest, n_conv, n_starts, fs = fit_grid(lN, lD, lL)
     led.add("chin.grid.n_starts", n_starts, "int", unit="starts")
     led.add("chin.grid.n_converged", n_conv, "int", unit="starts",
             note="L-BFGS-B runs ending with warnflag 0; the others are counted, not used")
@@ -223,7 +209,7 @@ def main(argv=None) -> None:
 
     _stage(t_start, "grid")
     B = args.B
-    draws, n_fail = bootstrap_fit(theta, lN, lD, lL, B, args.seed, "chin.epoch", workers=workers)
+    draws, n_fail = bootstrap_fit(theta, lN, lD, lL, B, args.seed, "chin.epoch")
     led.add("chin.bootstrap_b", B, "int", unit="replicates")
     led.add("chin.bootstrap_failed", n_fail, "int", unit="replicates",
             note="non-convergent bootstrap refits (after one restart), excluded from the intervals")

@@ -4,3 +4,5 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+import analysis  # noqa: E402,F401  (sets single-threaded BLAS before any test imports numpy)
