@@ -41,8 +41,9 @@ PYTHIA_SMALL_MAX = 1.5e9    # "small" Pythia models: <= 1.4B parameters
 
 
 # ----------------------------------------------------------------------------- generic fitters
-def lsq(func, x, y, lower, upper, starts, loss="linear", f_scale=1.0, space="value", max_nfev=400):
-    """Multi-start bounded least squares; returns (theta, converged, at_bound)."""
+def lsq(func, x, y, lower, upper, starts, loss="linear", f_scale=1.0, space="value", max_nfev=400, jac=None):
+    """Multi-start bounded least squares; returns (theta, converged, at_bound).
+    `jac(x, *theta)` is the model's analytic Jacobian (n, k), if it has one."""
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
 
     def resid(th):
@@ -51,12 +52,20 @@ def lsq(func, x, y, lower, upper, starts, loss="linear", f_scale=1.0, space="val
             r = np.log(pred) - np.log(y) if space == "log" else pred - y
         return np.where(np.isfinite(r), r, 1e6)
 
+    def resid_jac(th):
+        with np.errstate(all="ignore"):
+            j = jac(x, *th)
+            if space == "log":  # d ln f = df / f
+                j = j / func(x, *th)[:, None]
+        return np.where(np.isfinite(j), j, 0.0)
+
     best = None
     for s in starts:
         s = np.clip(np.asarray(s, float), lower + 1e-9, np.where(np.isfinite(upper), upper - 1e-9, np.inf))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = optimize.least_squares(resid, s, bounds=(lower, upper), loss=loss, f_scale=f_scale,
+            r = optimize.least_squares(resid, s, jac=resid_jac if jac is not None else "2-point",
+                                       bounds=(lower, upper), loss=loss, f_scale=f_scale,
                                        method="trf", x_scale="jac", max_nfev=max_nfev, xtol=1e-10, ftol=1e-12, gtol=1e-10)
         if r.status > 0 and np.all(np.isfinite(r.x)) and (best is None or r.cost < best.cost - 1e-15):
             best = r
@@ -71,7 +80,7 @@ def lsq(func, x, y, lower, upper, starts, loss="linear", f_scale=1.0, space="val
 def kaplan_fit(n, y, space="value", loss="linear", starts=None):
     f = forms.get("kaplan")
     return lsq(f.func, np.asarray(n, float) / N_SCALE, np.asarray(y, float), f.lower, f.upper,
-               starts if starts is not None else f.starts, loss=loss, f_scale=HUBER_F_SCALE, space=space)
+               starts if starts is not None else f.starts, loss=loss, f_scale=HUBER_F_SCALE, space=space, jac=f.jac)
 
 
 def adj_r2(y, yhat, k):

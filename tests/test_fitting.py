@@ -92,3 +92,27 @@ def test_mape():
     assert metrics.mape([1.0, 2.0], [1.1, 1.8]) == pytest.approx(10.0)
     with pytest.raises(ValueError):
         metrics.mape([0.0], [1.0])
+
+
+@pytest.mark.parametrize("name", [n for n, f in forms.FORMS.items() if f.jac is not None])
+def test_analytic_jacobian_matches_central_differences(name):
+    form = forms.get(name)
+    rng = np.random.default_rng(3)
+    n = np.geomspace(0.1, 13.0, 7)
+    x = np.vstack([n, 20 * n]) if form.n_inputs == 2 else n
+    for theta in rng.uniform([0.5, 0.05, 0.1, 0.05, 0.5], [3.0, 1.0, 2.0, 1.5, 2.0], size=(5, 5))[:, :form.k]:
+        J = form.jac(x, *theta)
+        assert J.shape == (7, form.k)
+        for i in range(form.k):
+            h = np.zeros(form.k)
+            h[i] = 1e-6 * max(1.0, abs(theta[i]))
+            num = (form.func(x, *(theta + h)) - form.func(x, *(theta - h))) / (2 * h[i])
+            np.testing.assert_allclose(J[:, i], num, rtol=1e-6, atol=1e-9, err_msg=f"{name} d/d{form.params[i]}")
+
+
+def test_fixed_parameter_subform_keeps_the_matching_jacobian_columns():
+    form = forms.get("corrected")
+    sub = fitting.fix_params(form, {"alpha": 0.3, "c": 0.2})
+    n = np.geomspace(0.1, 13.0, 7)
+    full = form.jac(n, 1.5, 0.3, 0.2, 0.7, 1.8)
+    np.testing.assert_array_equal(sub.jac(n, 1.5, 0.7, 1.8), full[:, [0, 3, 4]])

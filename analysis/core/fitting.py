@@ -11,7 +11,8 @@ TSS total sum of squares about the mean):
     BIC      = n ln(RSS / n) + k ln(n)      additive constants dropped)
     AICc     = AIC + 2k(k + 1) / (n - k - 1)   (undefined, reported as NaN, if n - k - 1 <= 0)
 
-The estimator is scipy.optimize.least_squares (trust-region reflective, box bounds) started
+The estimator is scipy.optimize.least_squares (trust-region reflective, box bounds; the form's
+analytic Jacobian where it has one, else 2-point finite differences) started
 from every point of the form's start grid; the best converged solution is kept. A fit whose
 every start fails is returned with `converged=False` and the optimiser's message: callers
 report it, they never substitute a value.
@@ -130,11 +131,17 @@ def fix_params(form: Form, fixed: dict[str, float]) -> Form:
             theta[i] = t
         return form.func(x, *theta)
 
+    def jac(x, *theta_free):
+        theta = [fixed.get(p) for p in form.params]
+        for i, t in zip(free, theta_free):
+            theta[i] = t
+        return form.jac(x, *theta)[..., free]
+
     starts = tuple(dict.fromkeys(tuple(s[i] for i in free) for s in form.starts))
     return Form(f"{form.name}|" + ",".join(f"{k}={v:g}" for k, v in sorted(fixed.items())), form.label,
                 form.equation, func, tuple(form.params[i] for i in free),
                 tuple(form.lower[i] for i in free), tuple(form.upper[i] for i in free), starts,
-                n_inputs=form.n_inputs, x_unit=form.x_unit)
+                n_inputs=form.n_inputs, x_unit=form.x_unit, jac=jac if form.jac is not None else None)
 
 
 def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000) -> FitResult:
@@ -149,13 +156,19 @@ def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000) -> FitResult:
             r = form.func(xs, *theta) - y
         return np.where(np.isfinite(r), r, 1e6)
 
+    def jac(theta):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            j = form.jac(xs, *theta)
+        return np.where(np.isfinite(j), j, 0.0)
+
     best, n_ok, messages = None, 0, []
     for start in (starts if starts is not None else form.starts):
         start = np.clip(np.asarray(start, float), lower + 1e-12, np.where(np.isfinite(upper), upper - 1e-12, np.inf))
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
-                res = optimize.least_squares(resid, start, bounds=(lower, upper), method="trf",
+                res = optimize.least_squares(resid, start, jac=jac if form.jac is not None else "2-point",
+                                             bounds=(lower, upper), method="trf",
                                              x_scale="jac", max_nfev=max_nfev, xtol=TOL, ftol=TOL, gtol=TOL)
         except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
             messages.append(str(exc))

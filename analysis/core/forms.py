@@ -31,6 +31,7 @@ class Form:
     x_unit: float = 1e9            # inputs are divided by this before fitting (N in billions);
                                    # 1.0 for laws whose input is not a size (e.g. loss)
     meta: dict = field(default_factory=dict)
+    jac: Callable | None = None    # optional d f / d theta, (n, k); forms without one use finite differences
 
     @property
     def k(self) -> int:
@@ -48,6 +49,27 @@ def chinchilla(nd, a, alpha, b, beta, l_inf):
 
 def corrected(n, a, alpha, c, gamma, l_inf):
     return a * n ** (-alpha) * (1.0 + c * n ** (-gamma)) + l_inf
+
+
+# Analytic Jacobians for the loss laws. They are refitted most often (bootstrap replicates, profile
+# scans, robustness loops), and a finite-difference Jacobian costs k extra evaluations and most of
+# the optimiser's time per iteration. The task-accuracy forms keep scipy's 2-point differences.
+# tests/test_fitting.py checks each Jacobian against central differences.
+def kaplan_jac(n, a, alpha, l_inf):
+    pn = n ** (-alpha)
+    return np.stack([pn, -a * np.log(n) * pn, np.ones_like(pn)], axis=-1)
+
+
+def chinchilla_jac(nd, a, alpha, b, beta, l_inf):
+    n, d = nd
+    pn, pd = n ** (-alpha), d ** (-beta)
+    return np.stack([pn, -a * np.log(n) * pn, pd, -b * np.log(d) * pd, np.ones_like(pn)], axis=-1)
+
+
+def corrected_jac(n, a, alpha, c, gamma, l_inf):
+    pn, pg, ln = n ** (-alpha), n ** (-gamma), np.log(n)
+    return np.stack([pn * (1.0 + c * pg), -a * ln * pn * (1.0 + c * pg), a * pn * pg, -a * c * ln * pn * pg,
+                     np.ones_like(pn)], axis=-1)
 
 
 def bounded_power_law(n, a, alpha):
@@ -68,18 +90,19 @@ _STARTS_1D = tuple((a, al, l) for a in (1.0, 3.0) for al in (0.05, 0.15, 0.4) fo
 FORMS: dict[str, Form] = {
     "kaplan": Form(
         "kaplan", "Kaplan", r"L(N) = a N^{-\alpha} + L_\infty", kaplan,
-        ("a", "alpha", "l_inf"), (0.0, 0.0, 0.0), (np.inf, 2.0, np.inf), _STARTS_1D),
+        ("a", "alpha", "l_inf"), (0.0, 0.0, 0.0), (np.inf, 2.0, np.inf), _STARTS_1D, jac=kaplan_jac),
     "chinchilla": Form(
         "chinchilla", "Chinchilla", r"L(N, D) = a N^{-\alpha} + b D^{-\beta} + L_\infty", chinchilla,
         ("a", "alpha", "b", "beta", "l_inf"), (0.0, 0.0, 0.0, 0.0, 0.0), (np.inf, 2.0, np.inf, 2.0, np.inf),
         tuple((a, al, a, be, l) for a in (0.5, 2.0) for al in (0.1, 0.4) for be in (0.1, 0.4) for l in (0.0, 1.0)),
-        n_inputs=2),
+        n_inputs=2, jac=chinchilla_jac),
     "corrected": Form(
         "corrected", "Corrected", r"L(N) = a N^{-\alpha}(1 + c N^{-\gamma}) + L_\infty", corrected,
         ("a", "alpha", "c", "gamma", "l_inf"), (0.0, 0.0, 0.0, 0.0, 0.0), (np.inf, 2.0, np.inf, 2.0, np.inf),
         tuple((a, al, c, g, l) for a in (1.0, 3.0) for al in (0.1, 0.3) for c in (0.05, 0.5) for g in (0.3, 1.0)
               for l in (0.0, 1.0)),
-        notes="c >= 0 (the correction raises loss at small N, keeping 1 + c N^-gamma > 0); gamma in [0, 2]"),
+        notes="c >= 0 (the correction raises loss at small N, keeping 1 + c N^-gamma > 0); gamma in [0, 2]",
+        jac=corrected_jac),
     "bounded_power_law": Form(
         "bounded_power_law", "Bounded power law", r"\mathrm{acc}(N) = 1 - a N^{-\alpha}", bounded_power_law,
         ("a", "alpha"), (0.0, 0.0), (np.inf, 1.0),
