@@ -1,10 +1,10 @@
 """Chinchilla / Epoch AI refit: curation is byte-reproducible, the Huber/LSE fit recovers known parameters."""
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pytest
+from _helpers import load_data_script
 
 from analysis import x6_chinchilla as x6
 from analysis.core import data
@@ -15,10 +15,7 @@ FILES = ("chinchilla_epoch.csv", "chinchilla_published.csv")
 
 
 def _load_curate():
-    spec = importlib.util.spec_from_file_location("curate_chinchilla", DATA / "curate_chinchilla.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_data_script("curate_chinchilla")
 
 
 @pytest.mark.skipif(not (RAW / "PROVENANCE.md").is_file(), reason=f"raw published data not available at {RAW}")

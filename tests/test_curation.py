@@ -5,11 +5,11 @@ where it is not available the tests are skipped.
 """
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
+from _helpers import load_data_script
 
 from analysis.core import data
 from analysis.core.paths import CHECKSUMS, DATA, ROOT
@@ -21,10 +21,7 @@ pytestmark = pytest.mark.skipif(not (RAW / "PROVENANCE.md").is_file(),
 
 
 def _load_curate():
-    spec = importlib.util.spec_from_file_location("curate", DATA / "curate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_data_script("curate")
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ available the test is skipped.
 """
 from __future__ import annotations
 
-import importlib.util
 
 import pytest
+from _helpers import load_data_script
 
 from analysis.core import data
 from analysis.core.paths import DATA, ROOT
@@ -20,10 +20,7 @@ pytestmark = pytest.mark.skipif(not (RAW / "gadre2024_overtraining" / "PROVENANC
 
 
 def _curate():
-    spec = importlib.util.spec_from_file_location("curate_related", DATA / "curate_related.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_data_script("curate_related")
 
 
 def test_regenerates_byte_identical(tmp_path):
