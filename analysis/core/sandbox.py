@@ -18,15 +18,13 @@ COPY = ("analysis", "data", "paper", "Makefile", "requirements.lock", "requireme
 IGNORE = ("__pycache__", "*.pyc", ".build", "paper.pdf", "paper.html", "_variables.yml", ".*.tmp")
 
 
-def copy_project(dest: Path, extensions: bool = True) -> Path:
-    """Copy what `make` needs into `dest`; `extensions=False` leaves out analysis/x*_*.py
-    (the Makefile discovers them by wildcard), for a shorter build."""
+def copy_project(dest: Path) -> Path:
+    """Copy what `make` needs into `dest`, keeping modification times."""
     dest.mkdir(parents=True, exist_ok=True)
-    patterns = IGNORE + (() if extensions else ("x[0-9]*_*.py",))
     for name in COPY:
         src = paths.ROOT / name
         if src.is_dir():
-            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(*patterns), copy_function=shutil.copy2)
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(*IGNORE), copy_function=shutil.copy2)
         elif src.exists():
             shutil.copy2(src, dest / name)
     return dest
