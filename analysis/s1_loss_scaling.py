@@ -12,7 +12,8 @@ import matplotlib.pyplot as plt
 
 from analysis.core import bootstrap, cli, config, data, fitting, forms
 from analysis.core.ledger import Ledger
-from analysis.core.report import Key, PALETTE, save_figure, write_table
+from analysis.core.figures import PALETTE, save_figure
+from analysis.core.report import Key, write_table
 
 SCRIPT = "analysis/s1_loss_scaling.py"
 LOSS_FORMS = ("kaplan", "chinchilla", "corrected")

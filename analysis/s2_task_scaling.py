@@ -9,7 +9,8 @@ import matplotlib.pyplot as plt
 
 from analysis.core import bootstrap, breakpoints, cli, config, data, fitting
 from analysis.core.ledger import Ledger
-from analysis.core.report import Key, PALETTE, save_figure, write_table
+from analysis.core.figures import PALETTE, save_figure
+from analysis.core.report import Key, write_table
 
 SCRIPT = "analysis/s2_task_scaling.py"
 

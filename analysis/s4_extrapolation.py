@@ -10,7 +10,8 @@ import matplotlib.pyplot as plt
 
 from analysis.core import cli, config, data, fitting, metrics
 from analysis.core.ledger import Ledger
-from analysis.core.report import Key, PALETTE, save_figure, write_table
+from analysis.core.figures import PALETTE, save_figure
+from analysis.core.report import Key, write_table
 
 SCRIPT = "analysis/s4_extrapolation.py"
 

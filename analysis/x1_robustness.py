@@ -25,7 +25,8 @@ from scipy.special import expit, gammaln
 from analysis.core import bootstrap, breakpoints, cli, config, data, fitting, forms, metrics, profiled
 from analysis.core.fitting import N_SCALE
 from analysis.core.ledger import Ledger
-from analysis.core.report import Key, PALETTE, save_figure, write_table
+from analysis.core.figures import PALETTE, save_figure
+from analysis.core.report import Key, write_table
 
 SCRIPT = "analysis/x1_robustness.py"
 TASKS = config.CEREBRAS_TASKS

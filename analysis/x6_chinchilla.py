@@ -23,7 +23,8 @@ from scipy import optimize
 
 from analysis.core import bootstrap, cli, data, fitting, lbfgsb_batch
 from analysis.core.ledger import Ledger
-from analysis.core.report import Key, PALETTE, save_figure, write_table
+from analysis.core.figures import PALETTE, save_figure
+from analysis.core.report import Key, write_table
 from analysis.s1_loss_scaling import profile_interval
 
 SCRIPT = "analysis/x6_chinchilla.py"

@@ -37,7 +37,8 @@ from scipy import optimize
 
 from analysis.core import bootstrap, cli, data
 from analysis.core.ledger import Ledger
-from analysis.core.report import Key, PALETTE, save_figure, write_table
+from analysis.core.figures import PALETTE, save_figure
+from analysis.core.report import Key, write_table
 
 SCRIPT = "analysis/x7_reality_check.py"
 LOSS = "loss_c4_val_nats_per_token"

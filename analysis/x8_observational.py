@@ -28,7 +28,8 @@ import numpy as np
 
 from analysis.core import cli, data
 from analysis.core.ledger import Ledger
-from analysis.core.report import Key, PALETTE, save_figure, write_table
+from analysis.core.figures import PALETTE, save_figure
+from analysis.core.report import Key, write_table
 
 SCRIPT = "analysis/x8_observational.py"
 BENCH = ("mmlu_acc", "arc_c_acc", "hellaswag_acc", "winogrande_acc", "truthfulqa_mc2",

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import fitting, profiled
+from . import config, fitting, profiled
 
-DEFAULT_B = 1000
-DEFAULT_SEED = 20260331  # the reproduced paper's version date, fixed once
+DEFAULT_B = config.B
+DEFAULT_SEED = config.SEED
 REFIT_MAX_NFEV = 300     # per replicate; a replicate that needs more is counted as failed
 FALLBACK_STARTS = 4
 MIN_CHUNK = 50          # fewer replicates per worker than this are not worth a process

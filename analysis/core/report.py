@@ -1,4 +1,4 @@
-"""Writing tables (CSV + Markdown + key sidecar) and figures (deterministic SVG).
+"""Writing tables (CSV + Markdown + key sidecar); figures are in `analysis.core.figures`.
 
 A table is a list of rows; each cell is either text (a label) or `Key("dotted.key")`,
 a reference to a ledger entry. The Markdown shows the entry's `formatted` string, the
@@ -12,25 +12,8 @@ import io
 import json
 from dataclasses import dataclass
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from . import atomic, paths  # noqa: E402
-from .ledger import Ledger  # noqa: E402
-
-# Okabe & Ito (2008) colour-blind-safe palette
-PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-
-plt.rcParams.update({
-    "svg.hashsalt": "scaling-laws-under-the-microscope",  # stable element ids
-    "svg.fonttype": "path",
-    "font.size": 9, "axes.titlesize": 9, "axes.labelsize": 9, "legend.fontsize": 7.5,
-    "xtick.labelsize": 8, "ytick.labelsize": 8,
-    "axes.prop_cycle": matplotlib.cycler(color=PALETTE),
-    "axes.spines.top": False, "axes.spines.right": False, "figure.dpi": 100,
-})
+from . import atomic, paths
+from .ledger import Ledger
 
 
 @dataclass(frozen=True)
@@ -75,11 +58,3 @@ def write_table(name: str, header: list[str], rows: list[list], ledger: Ledger, 
 
     keys = [[c.key if isinstance(c, Key) else None for c in row] for row in rows]
     atomic.write_text(paths.TABLES / f"{name}.keys.json", json.dumps(keys, indent=1) + "\n")
-
-
-def save_figure(fig, name: str) -> None:
-    """Save as deterministic SVG (no date, fixed hash salt) atomically."""
-    target = paths.FIGURES / f"{name}.svg"
-    with atomic.atomic_path(target) as tmp:
-        fig.savefig(tmp, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
-    plt.close(fig)
