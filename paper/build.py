@@ -1218,28 +1218,23 @@ local function unnumbered_typst(block)
   return { pandoc.RawBlock("typst", "#[#set figure(numbering: none)"), block, pandoc.RawBlock("typst", "]") }
 end
 
-local function Figure(fig)
-  local id = fig.identifier
-  local target = targets[id]
-  if target and target.kind == "fig" then
-    if HTML then fig.caption = caption_prefix(fig.caption, { "Figure", target.number }) end
-    return fig
+-- figures and tables: a labelled one gets its number in the HTML caption (typst numbers it
+-- itself); an unlabelled one is left unnumbered in typst
+local function numbered(kind, word, check)
+  return function(el)
+    if check then check(el) end
+    local target = targets[el.identifier]
+    if target and target.kind == kind then
+      if HTML then el.caption = caption_prefix(el.caption, { word, target.number }) end
+      return el
+    end
+    if TYPST then return unnumbered_typst(el) end
+    return nil
   end
-  if TYPST then return unnumbered_typst(fig) end
-  return nil
 end
 
-local function Table(tbl)
-  check_table_attributes(tbl)
-  local id = tbl.identifier
-  local target = targets[id]
-  if target and target.kind == "tbl" then
-    if HTML then tbl.caption = caption_prefix(tbl.caption, { "Table", target.number }) end
-    return tbl
-  end
-  if TYPST then return unnumbered_typst(tbl) end
-  return nil
-end
+local Figure = numbered("fig", "Figure")
+local Table = numbered("tbl", "Table", check_table_attributes)
 
 local function Image(img)
   local src = img.src
