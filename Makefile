@@ -6,10 +6,6 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 .SUFFIXES:
 MAKEFLAGS += --no-builtin-rules -j2
-# single-threaded BLAS: parallelism comes from processes (see analysis/__init__.py)
-export OPENBLAS_NUM_THREADS ?= 1
-export OMP_NUM_THREADS ?= 1
-export MKL_NUM_THREADS ?= 1
 
 PYTHON_SYS ?= python3
 VENV       := .venv

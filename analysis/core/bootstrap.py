@@ -23,8 +23,6 @@ import numpy as np
 
 from . import config, fitting, profiled
 
-DEFAULT_B = config.B
-DEFAULT_SEED = config.SEED
 REFIT_MAX_NFEV = 300     # per replicate; a replicate that needs more is counted as failed
 FALLBACK_STARTS = 4
 MIN_CHUNK = 50          # fewer replicates per worker than this are not worth a process
@@ -128,7 +126,7 @@ def refit_profiled(result: fitting.FitResult, ys: np.ndarray) -> tuple[np.ndarra
     return thetas[ok], int((~ok).sum())
 
 
-def parametric(result: fitting.FitResult, label: str, B: int = DEFAULT_B, seed: int = DEFAULT_SEED,
+def parametric(result: fitting.FitResult, label: str, B: int = config.B, seed: int = config.SEED,
                sigma: str = "std", engine: str = "auto") -> BootstrapResult:
     """Parametric bootstrap; `engine` is "loop" (scipy per replicate), "profiled" or "auto"
     (profiled where the form supports it). Both engines solve the same problem on the same

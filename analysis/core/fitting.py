@@ -125,17 +125,17 @@ def fix_params(form: Form, fixed: dict[str, float]) -> Form:
     if unknown:
         raise FitError(f"{form.name}: cannot fix unknown parameter(s) {sorted(unknown)}")
 
-    def func(x, *theta_free):
+    def full(theta_free):
         theta = [fixed.get(p) for p in form.params]
         for i, t in zip(free, theta_free):
             theta[i] = t
-        return form.func(x, *theta)
+        return theta
+
+    def func(x, *theta_free):
+        return form.func(x, *full(theta_free))
 
     def jac(x, *theta_free):
-        theta = [fixed.get(p) for p in form.params]
-        for i, t in zip(free, theta_free):
-            theta[i] = t
-        return form.jac(x, *theta)[..., free]
+        return form.jac(x, *full(theta_free))[..., free]
 
     starts = tuple(dict.fromkeys(tuple(s[i] for i in free) for s in form.starts))
     return Form(f"{form.name}|" + ",".join(f"{k}={v:g}" for k, v in sorted(fixed.items())), form.label,

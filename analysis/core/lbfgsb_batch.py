@@ -81,8 +81,7 @@ def minimize_batch(fg: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.n
     nfev = np.ones(k, int)
     active = list(range(k))
     while active:
-        pending = []
-        still = []
+        pending = []  # problems waiting for f and g; the others have finished
         for i in active:
             while True:
                 _lbfgsb.setulb(m, xs[i], lo, hi, nbd, fs[i], gs[i], factr_c, pgtol, wa[i], iwa[i], task[i],
@@ -94,7 +93,6 @@ def minimize_batch(fg: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.n
                         gs[i] = g_last[i].copy()
                         continue
                     pending.append(i)
-                    still.append(i)
                     break
                 if t == _NEW_X:
                     nit[i] += 1
@@ -115,7 +113,7 @@ def minimize_batch(fg: Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.n
                 fs[i] = np.array(float(f_new[j]))
                 gs[i] = np.array(g_new[j], dtype=np.float64)
                 nfev[i] += 1
-        active = still
+        active = pending
     warn = np.array([0 if task[i][0] == _CONVERGENCE else (1 if (nfev[i] > maxfun or nit[i] >= maxiter) else 2)
                      for i in range(k)])
     msgs = [_lbfgsb_py.status_messages.get(int(task[i][0]), "?") + ": "
