@@ -16,6 +16,9 @@ SEED       ?= 20260331
 ARGS       := --B $(B) --seed $(SEED)
 
 LIB        := $(wildcard analysis/core/*.py) analysis/__init__.py
+SCRIPTS    := $(wildcard analysis/*.py)
+METHOD_STAMP := results/.method
+DEPS       := results/.deps.mk
 DATA_FILES := $(filter-out data/curate.py,$(wildcard data/*.csv data/*.csv.gz)) data/SHA256SUMS
 PARTS_DIR  := results/ledger
 DATA_OK    := $(PARTS_DIR)/s0_data_check.json
@@ -27,7 +30,7 @@ LEDGER     := results/ledger.json
 PAPER_SRC  := $(wildcard paper/*.qmd paper/sections/*.qmd paper/*.bib paper/_quarto.yml paper/*.typ paper/*.py paper/_extensions/*/*)
 PAPER_OUT  := paper/paper.pdf paper/paper.html
 
-.PHONY: help all env data-check analysis tables figures paper verify test bench lock clean distclean
+.PHONY: help all env data-check analysis tables figures paper verify check-record record test bench lock clean distclean
 .DEFAULT_GOAL := help
 
 help: ## list the targets
@@ -35,23 +38,48 @@ help: ## list the targets
 
 env: $(VENV_STAMP) ## create .venv from the hashed lock (automatic on first use)
 
+# Self-repairing: a venv whose interpreter or pip does not run (for example a `python -m venv`
+# that was killed) is removed and created again; the stamp is written only after a complete
+# install, so an interrupted pip run is simply repeated.
 $(VENV_STAMP): requirements.lock
-	@test -x $(PY) || $(PYTHON_SYS) -m venv $(VENV)
-	$(PY) -m pip install --quiet --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
-	@touch $@
+	@if ! "$(PY)" -m pip --version >/dev/null 2>&1; then \
+	  if [ -e "$(VENV)" ]; then echo "$(VENV) is incomplete (no working pip): creating it again"; fi; \
+	  rm -rf "$(VENV)" && "$(PYTHON_SYS)" -m venv "$(VENV)"; \
+	fi
+	"$(PY)" -m pip install --quiet --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@touch "$@"
+
+# Method parameters are build inputs: results/.method holds the B and SEED of the last build.
+# It is rewritten (atomically, while make reads this file) only when they change, so it is an
+# ordinary prerequisite: `make B=200 paper` followed by `make paper` rebuilds every number with
+# the default B instead of keeping the B = 200 ones, and `make -n` tells the truth.
+METHOD := B=$(B) SEED=$(SEED)
+ifneq ($(filter-out help clean distclean lock,$(or $(MAKECMDGOALS),help)),)
+ifneq ($(file < $(METHOD_STAMP)),$(METHOD))
+$(shell mkdir -p results && printf '%s\n' '$(METHOD)' > $(METHOD_STAMP).tmp && mv $(METHOD_STAMP).tmp $(METHOD_STAMP))
+endif
+endif
+
+# Script-to-script imports (found by analysis/core/imports.py) are prerequisites too: a part
+# is rebuilt when any analysis module it imports changes, not only its own script and the library.
+$(DEPS): $(SCRIPTS) analysis/core/imports.py
+	@mkdir -p "$(@D)"; "$(PYTHON_SYS)" analysis/core/imports.py > "$@.tmp" && mv "$@.tmp" "$@"
+ifneq ($(filter-out help clean distclean lock,$(or $(MAKECMDGOALS),help)),)
+-include $(DEPS)
+endif
 
 data-check: $(DATA_OK) ## verify data checksums and validate every table
 
-$(DATA_OK): analysis/s0_data_check.py $(LIB) $(DATA_FILES) $(VENV_STAMP)
-	$(PY) -m analysis.s0_data_check $(ARGS)
+$(DATA_OK): analysis/s0_data_check.py $(LIB) $(DATA_FILES) $(METHOD_STAMP) $(VENV_STAMP)
+	"$(PY)" -m analysis.s0_data_check $(ARGS)
 
-$(PARTS_DIR)/%.json: analysis/%.py $(LIB) $(DATA_OK) $(VENV_STAMP)
-	$(PY) -m analysis.$* $(ARGS)
+$(PARTS_DIR)/%.json: analysis/%.py $(LIB) $(DATA_OK) $(METHOD_STAMP) $(VENV_STAMP)
+	"$(PY)" -m analysis.$* $(ARGS)
 
 $(AUDIT): analysis/s6_audit.py data/paper_claims.csv $(SECTIONS:%=$(PARTS_DIR)/%.json)
 
 $(LEDGER): analysis/build_ledger.py $(PARTS)
-	$(PY) -m analysis.build_ledger
+	"$(PY)" -m analysis.build_ledger
 
 analysis: $(LEDGER) ## run every analysis script: ledger, tables, figures
 tables figures: analysis
@@ -60,30 +88,37 @@ all: analysis ## data check + analysis (tables, figures, ledger)
 
 paper: $(PAPER_OUT) ## build the manuscript PDF and HTML (quarto if installed, else pandoc + typst)
 
-$(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(VENV_STAMP)
-	$(PY) -m paper.provenance
+$(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(LIB) $(VENV_STAMP)
+	"$(PY)" -m paper.provenance
 	@if command -v quarto >/dev/null 2>&1; then \
 	  echo "quarto found: quarto render paper/"; \
 	  cd paper && quarto render --to typst && quarto render --to html; \
 	else \
 	  echo "quarto not on PATH: rendering with pandoc + typst (paper/build.py)"; \
-	  $(PY) -m paper.build --pdf paper/paper.pdf --html paper/paper.html; \
+	  "$(PY)" -m paper.build --pdf paper/paper.pdf --html paper/paper.html; \
 	fi
 
-verify: $(VENV_STAMP) ## recompute everything from data/ and compare with the numbers in the paper
-	$(PY) -m analysis.verify
+verify: $(VENV_STAMP) ## recompute everything from data/ and compare with the committed record
+	"$(PY)" -m analysis.verify
 
-test: $(PAPER_OUT) ## build the paper if needed, then run the test suite
-	$(PY) -m pytest -q
+check-record: $(LEDGER) ## compare the built ledger with the committed record (record/ledger.json)
+	"$(PY)" -m analysis.record check
+
+record: $(LEDGER) ## deliberately update record/ledger.json from the build, listing what moved
+	"$(PY)" -m analysis.record update
+
+# The record gate runs even when a test fails, so CI names the keys that moved either way.
+test: $(PAPER_OUT) ## build the paper if needed, run the test suite, then the record gate
+	@status=0; "$(PY)" -m pytest -q || status=$$?; "$(PY)" -m analysis.record check || status=1; exit $$status
 
 bench: $(VENV_STAMP) ## time a clean rebuild, a no-op make, and the bootstrap engines
-	$(PY) -m analysis.bench
+	"$(PY)" -m analysis.bench
 
 lock: ## regenerate requirements.lock from requirements.in (needs uv and the network)
 	uv pip compile --universal --python-version 3.10 --generate-hashes --no-header \
 	  --index-url https://pypi.org/simple requirements.in -o requirements.lock
 
-clean: ## remove generated results and manuscript outputs (keeps .venv)
+clean: ## remove generated results and manuscript outputs (keeps .venv and the committed record/)
 	rm -rf results paper/paper.pdf paper/paper.html paper/_variables.yml paper/.build
 
 distclean: clean ## also remove the virtual environment

@@ -2,13 +2,18 @@
 
 `analysis.core` is the importable library; the `analysis/s*_*.py` modules are thin
 scripts, one per manuscript section, each run as `python -m analysis.<name>`.
+
+Importing this package fixes the numerical environment before numpy loads (below), and makes
+the known failure kinds of a build (bad data, a corrupt ledger, a full disk, an unwritable
+results directory) print one line naming the file instead of a traceback.
 """
 
 import os as _os
 
-# Single-threaded BLAS. Our linear algebra is tiny (5x5 systems inside L-BFGS-B, small OLS); with
-# OpenBLAS's default thread pool, every worker process of a parallel bootstrap spins extra threads
-# on the same two cores, which made the pooled Chinchilla bootstrap four times slower than serial.
-# Parallelism comes from processes instead (`bootstrap.refit_loop`, `make -j2`). Set before numpy loads.
-for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-    _os.environ.setdefault(_var, "1")
+from analysis.core import numerics as _numerics
+
+_numerics.pin(_os.environ)
+
+from analysis.core import errors as _errors  # noqa: E402  (stdlib only; numpy is not imported)
+
+_errors.install()

@@ -199,7 +199,7 @@ def test_manuscript_references_missing_figure(tmp_path):
 
 def _run(module: str, results: Path, data_dir: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, SLM_RESULTS=str(results), SLM_DATA=str(data_dir), PYTHONHASHSEED="0", SLM_JOBS="1")
-    return subprocess.run([sys.executable, "-m", f"analysis.{module}", "--B", "20"], cwd=paths.ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", f"analysis.{module}", "--B", "40"], cwd=paths.ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
 
 

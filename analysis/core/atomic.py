@@ -25,6 +25,10 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         os.chmod(tmp_path, 0o644)
         os.replace(tmp_path, target)
+    except OSError as exc:
+        if exc.filename is None:  # a failed write names no file; the message must (core/errors.py)
+            raise OSError(exc.errno, exc.strerror, str(target)) from exc
+        raise
     finally:
         if tmp_path.exists():
             tmp_path.unlink()

@@ -24,6 +24,27 @@ class LedgerError(ValueError):
     pass
 
 
+def read_json(path: Path) -> dict:
+    """A ledger file, or one line naming the file and what to do if it is unreadable."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise LedgerError(f"{paths.rel(path)} does not exist; run `make analysis` first") from None
+    except UnicodeDecodeError as exc:
+        raise LedgerError(f"{paths.rel(path)}: not UTF-8 text (byte {exc.start}); "
+                          "delete it and run make again") from None
+    try:
+        entries = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LedgerError(f"{paths.rel(path)}:{exc.lineno}:{exc.colno}: corrupt ledger ({exc.msg}); "
+                          "delete it and run make again") from None
+    if not isinstance(entries, dict) or not all(isinstance(v, dict) and "formatted" in v and "value" in v
+                                                for v in entries.values()):
+        raise LedgerError(f"{paths.rel(path)}: not a ledger (expected an object of entries with "
+                          "'value' and 'formatted'); delete it and run make again")
+    return entries
+
+
 def _clean(value):
     """JSON-stable value: Python float/int/str, rounded to 12 significant digits.
 
@@ -90,7 +111,7 @@ def dumps(entries: dict) -> str:
 def merge_parts(part_files: list[Path]) -> dict:
     merged: dict[str, dict] = {}
     for part in sorted(part_files):
-        for key, entry in json.loads(Path(part).read_text(encoding="utf-8")).items():
+        for key, entry in read_json(part).items():
             if key in merged:
                 raise LedgerError(
                     f"ledger key collision: {key!r} is written by both "
@@ -100,10 +121,7 @@ def merge_parts(part_files: list[Path]) -> dict:
 
 
 def load(path: Path | None = None) -> dict:
-    path = path or paths.LEDGER
-    if not Path(path).exists():
-        raise LedgerError(f"{paths.rel(path)} does not exist; run `make analysis` first")
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    return read_json(path or paths.LEDGER)
 
 
 def nested(entries: dict, field: str = "formatted") -> dict:

@@ -14,14 +14,15 @@ from pathlib import Path
 
 from . import paths
 
-COPY = ("analysis", "data", "paper", "Makefile", "requirements.lock", "requirements.in")
+COPY = ("analysis", "data", "paper", "record", "Makefile", "requirements.lock", "requirements.in")
 IGNORE = ("__pycache__", "*.pyc", ".build", "paper.pdf", "paper.html", "_variables.yml", ".*.tmp")
 
 
-def copy_project(dest: Path) -> Path:
-    """Copy what `make` needs into `dest`, keeping modification times."""
+def copy_project(dest: Path, with_results: bool = False) -> Path:
+    """Copy what `make` needs into `dest`, keeping modification times. `with_results` also
+    copies this tree's built results/ (so `make` in the copy rebuilds only what a change touches)."""
     dest.mkdir(parents=True, exist_ok=True)
-    for name in COPY:
+    for name in COPY + (("results",) if with_results else ()):
         src = paths.ROOT / name
         if src.is_dir():
             shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(*IGNORE), copy_function=shutil.copy2)
@@ -40,6 +41,6 @@ def make_env(**overrides: str) -> dict:
     return env
 
 
-def make_command(root: Path, *args: str) -> list[str]:
-    """`make` in `root` with this interpreter (PY) and no environment stamp to satisfy."""
-    return ["make", "-s", "-C", str(root), f"PY={sys.executable}", "VENV_STAMP=", *args]
+def make_command(root: Path, *args: str, python: str | os.PathLike | None = None) -> list[str]:
+    """`make` in `root` with this interpreter (or `python`) as PY and no environment stamp to satisfy."""
+    return ["make", "-s", "-C", str(root), f"PY={python or sys.executable}", "VENV_STAMP=", *args]
