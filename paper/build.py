@@ -28,6 +28,19 @@ with a non-zero exit and a message naming the file:line and the offending item:
   figures/includes/bibliography, unresolved or duplicate labels, unknown citations.
   Figures and tables without a label are printed unnumbered (as in Quarto).
 
+Confinement: the manuscript reads nothing outside the repository (CONFINEMENT_ROOT) and runs
+nothing. Includes, their sidecars, figures, bibliography, CSL, _quarto.yml, _variables.yml and
+the template must resolve (after symlinks) inside it; typst's root is that directory, so typst
+`read`/`image`/`include` cannot leave it either; the temporary build directory is
+paper/.build/ (removed afterwards). Raw blocks and inlines (```{=typst}, `x`{=html}, raw HTML
+tags, raw TeX) and metadata outside the front matter are refused (RAW_ALLOWED lists the
+exceptions: none today); so are typst package imports (@preview/..., @local/...) and typst
+option values that are not plain lengths/names. pandoc runs with --sandbox (it reads only the
+files on its command line; the Lua filter hands it the checked figures), an empty data
+directory and no inherited environment; typst gets no system fonts, no package directories and
+no sys.inputs. A manuscript outside the repository (a test fixture) is confined the same way to
+its own project directory: the folder that stands to it as the repository stands to paper/.
+
 PDF: pandoc -> typst (paper/template.typ) -> typst.compile with only the fonts embedded in
 typst (no system fonts, no network); the creation date is SOURCE_DATE_EPOCH, else the
 document date, so two builds give the same bytes. HTML: one self-contained file (figures
@@ -36,17 +49,20 @@ embedded, MathML), every ledger number as
 (VALUE is the raw value, '%.14g' for numbers, followed by the unit when there is one).
 
 Python API: preprocess(), used_keys(), render_typst(), render_pdf(), render_html(), build();
-all raise BuildError.
+all raise BuildError, whose message has one line per problem, each `file:line: what: fix`.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import datetime as dt
+import difflib
 import json
 import os
 import re
 import shlex
+import shutil
 import string
 import subprocess
 import sys
@@ -62,6 +78,27 @@ from analysis.core import ledger as ledger_mod
 HERE = Path(__file__).resolve().parent
 TEMPLATE = HERE / "template.typ"
 DEFAULT_QMD = paths.PAPER / "paper.qmd"
+
+# Everything the build reads for the manuscript, and typst's project root, stays inside this
+# directory (one constant: it is meant to narrow to paths.PAPER later).
+CONFINEMENT_ROOT = paths.ROOT
+# Temporary build files live in <manuscript folder>/.build/ (gitignored), inside the root,
+# because typst reads the intermediate .typ and the figures from within its root only.
+BUILD_DIR = ".build"
+# Raw pandoc content the manuscript may pass through: exact (format, text) pairs, e.g.
+# ("typst", "#pagebreak()"). The manuscript needs none. HTML comments are always allowed.
+RAW_ALLOWED: frozenset[tuple[str, str]] = frozenset()
+# Values substituted verbatim into typst code in template.typ (e.g. `font: ("$mainfont$", ...)`)
+_LENGTH = r"\d+(\.\d+)?(pt|mm|cm|in|em|%)"
+_TYPST_VALUES = {
+    "papersize": (r"[a-z0-9-]{1,30}", "a typst paper name such as a4 or us-letter"),
+    "fontsize": (_LENGTH, "a length such as 10pt"),
+    "mainfont": (r"[A-Za-z0-9][A-Za-z0-9 ._+-]{0,60}", "a font family name (letters, digits, spaces)"),
+    "section-numbering": (r"[0-9A-Za-z.()\- ]{1,20}", "a numbering pattern such as 1.1"),
+    "margin": (_LENGTH, "a length such as 2.2cm"),
+}
+_LANG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
+_PACKAGE = re.compile(r'"@[A-Za-z0-9_-]+/')
 
 # Page defaults; paper/_quarto.yml says the same for real Quarto.
 TYPST_DEFAULTS: dict[str, Any] = {
@@ -103,6 +140,79 @@ def _show(path: Path) -> str:
         return paths.rel(path)
 
 
+def _show_link(path: Path) -> str:
+    """Like _show, but without following symlinks (to name the link itself)."""
+    given = os.path.abspath(path)
+    cwd = os.path.abspath(Path.cwd())
+    return os.path.relpath(given, cwd) if _within(Path(given), Path(cwd)) else given
+
+
+def _within(path: Path, root: Path) -> bool:
+    try:
+        Path(path).relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def _root_for(qmd: Path) -> Path:
+    """The directory the manuscript `qmd` is confined to (see the module docstring)."""
+    repo = CONFINEMENT_ROOT.resolve()
+    given, real = Path(os.path.abspath(qmd)), Path(qmd).resolve()
+    if _within(given, repo):
+        if not _within(real, repo):
+            raise BuildError(f"{_show_link(given)}: the manuscript is a link to {real}, outside the repository "
+                             f"{repo}; make it a regular file inside the repository")
+        return repo
+    root = (real.parent / os.path.relpath(repo, paths.PAPER.resolve())).resolve()
+    if root == Path(root.anchor):
+        raise BuildError(f"{_show_link(given)}: a manuscript outside the repository must sit in a project folder "
+                         f"(like <project>/paper/paper.qmd), not directly under {root}")
+    return root
+
+
+def _outside(what: str, arg, target: Path, root: Path) -> str:
+    return (f"{what} {arg} is outside the repository {root} (it resolves to {target}); "
+            "the manuscript may only use files inside the repository")
+
+
+def _confined_file(path: Path, root: Path, where: str, what: str, arg=None) -> Path:
+    """`path` resolved; BuildError `where: ... outside the repository` if it leaves `root`."""
+    real = Path(path).resolve()
+    if not _within(real, root):
+        raise BuildError(f"{where}: {_outside(what, arg if arg is not None else path, real, root)}")
+    return real
+
+
+def _key_line(path: Path, key: str) -> str:
+    """`file:line` of the first line of a YAML file (or front matter) that sets `key`."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeError):
+        lines = []
+    pattern = re.compile(r"^\s*-?\s*['\"]?" + re.escape(key) + r"['\"]?\s*:")
+    for number, line in enumerate(lines, 1):
+        if pattern.match(line):
+            return f"{_show(path)}:{number}"
+    return _show(path)
+
+
+def _front_matter_where(qmd: Path, needle: str, key: str) -> str:
+    """`file:line` of the first front-matter line of `qmd` containing `needle` (as written, or
+    with YAML's escaped quotes), else of the line that sets `key`."""
+    try:
+        lines = Path(qmd).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeError):
+        return _show(qmd)
+    for variant in dict.fromkeys([needle, needle.replace('"', '\\"'), needle.replace("'", "''")]):
+        for number, line in enumerate(lines[1:], 2):
+            if re.match(r"^(---|\.\.\.)[ \t]*$", line):
+                break
+            if variant and variant in line:
+                return f"{_show(qmd)}:{number}"
+    return _key_line(qmd, key)
+
+
 # ----------------------------------------------------------------------------------------
 # Pre-pass: front matter, shortcodes, includes, sidecars
 # ----------------------------------------------------------------------------------------
@@ -141,6 +251,9 @@ def _split_front_matter(text: str, qmd: Path) -> tuple[dict, str, str, int]:
     """(metadata, raw yaml, body, first body line)."""
     match = re.match(r"\A---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", text, re.S | re.M)
     if not match:
+        if re.match(r"\A---[ \t]*\r?\n[ \t]*\S", text):  # `---` + text opens a YAML block (pandoc's rule)
+            raise BuildError(f"{_show(qmd)}:1: the front matter opened by '---' on line 1 is never closed; "
+                             "add a line '---' after its last field")
         return {}, "", text, 1
     raw = match.group(1)
     try:
@@ -148,7 +261,7 @@ def _split_front_matter(text: str, qmd: Path) -> tuple[dict, str, str, int]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{_show(qmd)}:{mark.line + 2}" if mark else _show(qmd)
-        raise BuildError(f"{where}: front matter is not valid YAML: {exc}") from None
+        raise BuildError(f"{where}: front matter is not valid YAML: {' '.join(str(exc).split())}") from None
     if not isinstance(meta, dict):
         raise BuildError(f"{_show(qmd)}:1: front matter must be a YAML mapping")
     first_line = text.count("\n", 0, match.end()) + 1
@@ -178,10 +291,11 @@ class _Expander:
     `ledger=None` is collect-only mode (`used_keys`): keys are recorded, not checked.
     """
 
-    def __init__(self, qmd: Path, ledger: dict | None, variables):
+    def __init__(self, qmd: Path, ledger: dict | None, variables, root: Path | None = None):
         self.qmd = qmd
         self.ledger = ledger
         self.variables = variables
+        self.root = root if root is not None else _root_for(qmd)
         self.uses: list[Use] = []
         self.sidecars: list[dict] = []
         self.stack: list[Path] = [qmd.resolve()]
@@ -367,7 +481,8 @@ class _Expander:
         entry = self.ledger.get(key)
         if name == "ledger":
             if entry is None:
-                self.fail(file, line, f"unknown ledger key '{key}' in {{{{< ledger {key} >}}}}")
+                self.fail(file, line, f"unknown ledger key '{key}' in {{{{< ledger {key} >}}}}: "
+                          + self.unknown_key_hint(key))
             return str(entry["formatted"]), True
         value = _lookup(self.variables, key) if self.variables is not None else _MISSING
         if entry is not None:
@@ -385,19 +500,34 @@ class _Expander:
             self.fail(file, line, f"var key '{key}' is not a leaf of _variables.yml")
         return str(value), False
 
+    def unknown_key_hint(self, key: str) -> str:
+        close = difflib.get_close_matches(key, list(self.ledger or ()), n=1)
+        return ((f"did you mean '{close[0]}'? " if close else "")
+                + "Fix the key, or rerun the analysis script that writes it (make analysis)")
+
     def include(self, arg: str, file: Path, line: int, top: int, own_line: bool) -> list:
         base = self.qmd.parent if arg.startswith("/") else file.parent
         target = (base / arg.lstrip("/")).resolve()
+        if not _within(target, self.root):
+            self.fail(file, line, _outside("include", arg, target, self.root))
         if not target.is_file():
             self.fail(file, line, f"include file not found: {arg} (looked for {_show(target)})")
         if target in self.stack:
             self.fail(file, line, f"include cycle: {arg} includes itself")
-        text = target.read_text(encoding="utf-8")
+        try:
+            text = target.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.fail(file, line, f"include {arg} is not UTF-8 text")
+        except OSError as exc:
+            self.fail(file, line, f"cannot read include {arg}: {exc.strerror or exc}")
         if text.endswith("\n"):
             text = text[:-1]
         pieces: list = []
         sidecar = target.with_name(target.stem + ".keys.json")
         if sidecar.is_file():
+            real = sidecar.resolve()
+            if not _within(real, self.root):
+                self.fail(file, line, _outside("the sidecar", _show(sidecar), real, self.root))
             keys = self.read_sidecar(sidecar, file, line, top)
             if not own_line:
                 self.fail(file, line, f"{{{{< include {arg} >}}}} has a sidecar table; put the include on a line of its own")
@@ -412,7 +542,7 @@ class _Expander:
     def read_sidecar(self, sidecar: Path, file: Path, line: int, top: int) -> list:
         try:
             keys = json.loads(sidecar.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             self.fail(file, line, f"sidecar {_show(sidecar)} is not valid JSON: {exc}")
         if not isinstance(keys, list) or not all(
                 isinstance(row, list) and all(k is None or isinstance(k, str) for k in row) for row in keys):
@@ -423,7 +553,8 @@ class _Expander:
                     continue
                 self.uses.append(Use(key, "table", file, line, top))
                 if self.ledger is not None and key not in self.ledger:
-                    self.fail(file, line, f"unknown ledger key '{key}' in sidecar {_show(sidecar)}")
+                    self.fail(file, line, f"unknown ledger key '{key}' in sidecar {_show(sidecar)}: "
+                              + self.unknown_key_hint(key))
         return keys
 
     # -- front matter ------------------------------------------------------------------------
@@ -454,14 +585,24 @@ def _assemble(pieces: list) -> tuple[str, list]:
     return "".join(text_parts), linemap
 
 
-def _load_variables(qmd: Path):
-    path = qmd.parent / "_variables.yml"
+def _read_yaml_beside(qmd: Path, name: str):
+    """A YAML file beside the .qmd (None when absent), confined to the manuscript's root."""
+    path = qmd.parent / name
     if not path.is_file():
         return None
+    _confined_file(path, _root_for(qmd), _show_link(path), name)
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
-        raise BuildError(f"{_show(path)}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{_show(path)}:{mark.line + 1}" if mark else _show(path)
+        raise BuildError(f"{where}: not valid YAML: {' '.join(str(exc).split())}") from None
+    except UnicodeDecodeError:
+        raise BuildError(f"{_show(path)}: not UTF-8 text") from None
+
+
+def _load_variables(qmd: Path):
+    return _read_yaml_beside(qmd, "_variables.yml")
 
 
 def _load_ledger(ledger) -> dict:
@@ -483,10 +624,19 @@ def preprocess(qmd_path: str | os.PathLike = DEFAULT_QMD, ledger=None) -> Expand
     Raises BuildError naming file:line on an unknown key, shortcode or include.
     """
     qmd = Path(qmd_path)
-    if not qmd.is_file():
-        raise BuildError(f"manuscript not found: {_show(qmd)}")
+    text = _read_manuscript(qmd)
     entries = _load_ledger(ledger)
-    return _expand(qmd, qmd.read_text(encoding="utf-8"), entries, _load_variables(qmd))
+    return _expand(qmd, text, entries, _load_variables(qmd))
+
+
+def _read_manuscript(qmd: Path) -> str:
+    if not qmd.is_file():
+        raise BuildError(f"{_show(qmd)}: manuscript not found; pass an existing .qmd with --qmd")
+    _root_for(qmd)
+    try:
+        return qmd.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BuildError(f"{_show(qmd)}: the manuscript is not UTF-8 text") from None
 
 
 def _expand(qmd: Path, text: str, entries: dict | None, variables) -> Expanded:
@@ -524,13 +674,7 @@ class Settings:
 
 
 def _project_config(qmd: Path) -> dict:
-    path = qmd.parent / "_quarto.yml"
-    if not path.is_file():
-        return {}
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as exc:
-        raise BuildError(f"{_show(path)}: not valid YAML: {exc}") from None
+    config = _read_yaml_beside(qmd, "_quarto.yml")
     return config if isinstance(config, dict) else {}
 
 
@@ -576,37 +720,65 @@ def _settings(expanded: Expanded) -> Settings:
     project = _project_config(qmd)
     merged = {k: v for k, v in project.items() if k not in ("project", "format")}
     merged.update({k: v for k, v in meta.items() if k != "format"})
+    root = _root_for(qmd)
+    project_yml = qmd.parent / "_quarto.yml"
     typst_opts = dict(TYPST_DEFAULTS)
+    typst_from: dict[str, Path] = {}
     html_opts: dict = {}
-    for where, source in ((qmd.parent / "_quarto.yml", project), (qmd, meta)):
+    for where, source in ((project_yml, project), (qmd, meta)):
         unknown = sorted(k for k in source if k not in _KNOWN_META and k != "project")
         if unknown:
-            raise BuildError(f"{_show(where)}: option(s) {', '.join(unknown)} not supported by the fallback "
-                             f"renderer (paper/build.py knows {', '.join(sorted(_KNOWN_META))})")
+            raise BuildError(f"{_key_line(where, unknown[0])}: option(s) {', '.join(unknown)} not supported by the "
+                             f"fallback renderer (paper/build.py knows {', '.join(sorted(_KNOWN_META))}); remove them")
         for name, known in _KNOWN_FORMAT.items():
             options = _format_options(source, name)
             unknown = sorted(k for k in options if k not in known)
             if options.get("toc"):
                 unknown.append("toc")
             if unknown:
-                raise BuildError(f"{_show(where)}: format.{name} option(s) {', '.join(unknown)} not supported "
-                                 f"by the fallback renderer (it knows {', '.join(sorted(known - {'toc'}))})")
+                raise BuildError(f"{_key_line(where, unknown[0])}: format.{name} option(s) {', '.join(unknown)} not "
+                                 f"supported by the fallback renderer (it knows {', '.join(sorted(known - {'toc'}))})")
         typst_opts.update(_format_options(source, "typst"))
+        typst_from.update(dict.fromkeys(_format_options(source, "typst"), where))
         html_opts.update(_format_options(source, "html"))
+    _check_typst_values(typst_opts, typst_from)
+    lang = meta.get("lang")
+    if lang is not None and not (isinstance(lang, str) and _LANG.fullmatch(lang)):
+        raise BuildError(f"{_key_line(qmd, 'lang')}: lang {lang!r} is not a language tag; write e.g. en or en-GB")
+
+    def source_of(key: str) -> Path:
+        return qmd if key in meta else project_yml
+
     bibliography = []
     for entry in _as_list(merged.get("bibliography")):
-        path = (qmd.parent / str(entry)).resolve()
+        where = _key_line(source_of("bibliography"), "bibliography")
+        path = _confined_file(qmd.parent / str(entry), root, where, "bibliography", entry)
         if not path.is_file():
-            raise BuildError(f"{_show(qmd)}: bibliography file not found: {entry} (looked for {_show(path)})")
+            raise BuildError(f"{where}: bibliography file not found: {entry} (looked for {_show(path)})")
         bibliography.append(path)
     csl = None
     if merged.get("csl"):
-        csl = (qmd.parent / str(merged["csl"])).resolve()
+        where = _key_line(source_of("csl"), "csl")
+        csl = _confined_file(qmd.parent / str(merged["csl"]), root, where, "csl", merged["csl"])
         if not csl.is_file():
-            raise BuildError(f"{_show(qmd)}: csl file not found: {merged['csl']}")
+            raise BuildError(f"{where}: csl file not found: {merged['csl']} (looked for {_show(csl)})")
     number_sections = bool(typst_opts.get("number-sections", merged.get("number-sections", True)))
     date_text, stamp = _date(meta.get("date"), qmd)
     return Settings(bibliography, csl, number_sections, typst_opts, date_text, stamp)
+
+
+def _check_typst_values(opts: dict, source: dict) -> None:
+    """Typst options go verbatim into typst code: only plain names and lengths are accepted."""
+    for name, (pattern, what) in _TYPST_VALUES.items():
+        value = opts.get(name)
+        if value is None or value is False:
+            continue
+        values = value.items() if name == "margin" and isinstance(value, dict) else [(None, value)]
+        for side, item in values:
+            label = f"{name}.{side}" if side else name
+            if isinstance(item, bool) or not re.fullmatch(pattern, str(item)):
+                where = _key_line(source[name], side or name) if name in source else "paper/build.py"
+                raise BuildError(f"{where}: format.typst.{label} {str(item)!r} is not allowed; write {what}")
 
 
 def _authors(value) -> list[dict]:
@@ -679,41 +851,164 @@ caption { caption-side: top; padding-bottom: 0.4em; }
 """
 
 
-def _run_pandoc(expanded: Expanded, settings: Settings, fmt: str, out: Path, tmp: Path, extra: list[str]) -> None:
+def _pandoc_env(tmp: Path, settings: Settings) -> dict[str, str]:
+    """pandoc's whole environment: nothing is inherited from the build's process (a filter's
+    os.getenv sees only these), and the filter's inputs are files in the build directory."""
+    return {"PAPER_BUILD_LEDGER": str(tmp / "ledger.json"),
+            "PAPER_BUILD_SIDECARS": str(tmp / "sidecars.json"),
+            "PAPER_BUILD_IMAGES": str(tmp / "images.json"),
+            "PAPER_BUILD_NUMBER_SECTIONS": "1" if settings.number_sections else "0"}
+
+
+def _pandoc_base(tmp: Path) -> list[str]:
+    data_dir = tmp / "pandoc-data"  # empty: no user templates, filters or defaults
+    data_dir.mkdir(exist_ok=True)
+    return [_pandoc(), "--sandbox", f"--data-dir={data_dir}", "--from=markdown"]
+
+
+def _run_pandoc(expanded: Expanded, settings: Settings, fmt: str, out: Path, tmp: Path, extra: list[str]) -> dict:
+    """Run pandoc (sandboxed) to `out`; returns the checked figures {src: {"typst", "path"}}."""
     (tmp / "filter.lua").write_text(LUA_FILTER, encoding="utf-8")
-    (tmp / f"meta-{fmt}.yaml").write_text(
+    meta_file = tmp / f"meta-{fmt}.yaml"
+    meta_file.write_text(
         yaml.safe_dump(_pandoc_meta(expanded, settings, fmt), allow_unicode=True, sort_keys=True), encoding="utf-8")
     (tmp / "sidecars.json").write_text(json.dumps(expanded.sidecars), encoding="utf-8")
-    cmd = [_pandoc(), "--from=markdown", f"--to={fmt if fmt != 'html' else 'html5'}", "--standalone",
-           f"--metadata-file={tmp / f'meta-{fmt}.yaml'}", f"--lua-filter={tmp / 'filter.lua'}",
+    images = _check_document(expanded, settings, meta_file, tmp)
+    (tmp / "images.json").write_text(json.dumps(images), encoding="utf-8")
+    cmd = [*_pandoc_base(tmp), f"--to={fmt if fmt != 'html' else 'html5'}", "--standalone",
+           f"--metadata-file={meta_file}", f"--lua-filter={tmp / 'filter.lua'}",
            "--citeproc", "--fail-if-warnings", f"--resource-path={expanded.qmd.parent}",
            f"--output={out}", *extra]
-    env = dict(os.environ,
-               PAPER_BUILD_LEDGER=str(tmp / "ledger.json"),
-               PAPER_BUILD_SRCDIR=str(expanded.qmd.parent.resolve()),
-               PAPER_BUILD_SIDECARS=str(tmp / "sidecars.json"),
-               PAPER_BUILD_NUMBER_SECTIONS="1" if settings.number_sections else "0")
     proc = subprocess.run(cmd, input=expanded.body.encode("utf-8"), cwd=expanded.qmd.parent,
-                          capture_output=True, env=env)
+                          capture_output=True, env=_pandoc_env(tmp, settings))
     stderr = proc.stderr.decode("utf-8", "replace")
     problems = _problems(expanded, stderr)
     if proc.returncode != 0 or problems:
         if not problems:
-            problems = [f"pandoc ({fmt}) failed with exit code {proc.returncode}:\n{stderr.strip()}"]
-        raise BuildError(f"{_show(expanded.qmd)}: {len(problems)} problem(s):\n  " + "\n  ".join(problems))
+            problems = [_pandoc_failure(expanded, f"pandoc ({fmt})", proc.returncode, stderr)]
+        raise BuildError("\n".join(problems))
+    return images
+
+
+def _pandoc_failure(expanded: Expanded, what: str, code: int, stderr: str) -> str:
+    detail = "; ".join(line.strip() for line in stderr.splitlines() if line.strip()) or "no message"
+    return f"{_show(expanded.qmd)}: {what} failed with exit code {code}: {detail}"
+
+
+def _pandoc_ast(expanded: Expanded, tmp: Path, args: list[str], text: str) -> dict:
+    """The document as pandoc parses it (JSON AST), with no filters and in the sandbox."""
+    proc = subprocess.run([*_pandoc_base(tmp), "--to=json", *args], input=text.encode("utf-8"),
+                          cwd=expanded.qmd.parent, capture_output=True, env={})
+    if proc.returncode != 0:
+        raise BuildError(_pandoc_failure(expanded, "pandoc (parsing the manuscript)", proc.returncode,
+                                         proc.stderr.decode("utf-8", "replace")))
+    return json.loads(proc.stdout)
+
+
+def _walk(node, found: list) -> None:
+    """Collect RawBlock, RawInline and Image elements of a pandoc JSON AST in document order."""
+    if isinstance(node, dict):
+        kind = node.get("t")
+        if kind in ("RawBlock", "RawInline", "Image"):
+            found.append(node)
+        for value in node.values():
+            _walk(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _walk(value, found)
+
+
+def _raw_allowed(fmt: str, text: str) -> bool:
+    if (fmt, text.strip()) in RAW_ALLOWED:
+        return True
+    comment = text.strip()
+    return fmt == "html" and comment.startswith("<!--") and comment.endswith("-->") and "-->" not in comment[4:-3]
+
+
+def _raw_problem(fmt: str, kind: str, text: str) -> str:
+    snippet = " ".join(text.split())
+    snippet = snippet if len(snippet) <= 60 else snippet[:57] + "..."
+    what = "block" if kind == "RawBlock" else "inline"
+    if fmt == "typst" and _PACKAGE.search(text):
+        return (f"typst package import in a raw typst {what} `{snippet}` is refused (the build downloads "
+                "nothing and reads nothing outside the repository); write the content in markdown")
+    return (f"raw {fmt} {what} `{snippet}` is not allowed: the manuscript may not pass {fmt} through to "
+            "the renderer; write it in markdown (or add the exact snippet to RAW_ALLOWED in paper/build.py)")
+
+
+def _check_document(expanded: Expanded, settings: Settings, meta_file: Path, tmp: Path) -> dict:
+    """Refuse what pandoc would pass through or read: raw blocks/inlines, figures outside the
+    repository, metadata outside the front matter. Returns the checked figures by source."""
+    qmd, root = expanded.qmd, _root_for(expanded.qmd)
+    locate = _Locator(expanded)
+    problems: list[str] = []
+    body = _pandoc_ast(expanded, tmp, [], expanded.body)
+    if body.get("meta"):
+        keys = list(body["meta"])
+        hits = [hit for key in keys for hit in expanded.where(f"{key}:")[:1]]
+        where = hits[0] if hits else _show(qmd)
+        problems.append(f"{where}: metadata outside the front matter ({', '.join(keys)}; a YAML block or title "
+                        f"block in the body) is not allowed; move it into the front matter at the top of {qmd.name}")
+    images: dict[str, dict] = {}
+    raw_at: set[str] = set()  # one report per source line (an HTML element is two raw pieces)
+    found: list = []
+    _walk(body.get("blocks", []), found)
+    for node in found:
+        if node["t"] == "Image":
+            src = node["c"][2][0]
+            if re.match(r"^[A-Za-z][\w+.-]*:", src):
+                continue  # the filter refuses URLs
+            path = Path(src) if os.path.isabs(src) else qmd.parent.resolve() / src
+            real = path.resolve()
+            if not _within(real, root):
+                problems.append(f"{locate(src)}: {_outside('figure', src, real, root)}")
+            elif real.is_file():
+                images[src] = {"typst": "/" + real.relative_to(root).as_posix(), "path": str(real)}
+            continue
+        fmt, text = node["c"]
+        if not _raw_allowed(fmt, text):
+            first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+            where = locate(first)
+            if where not in raw_at:
+                raw_at.add(where)
+                problems.append(f"{where}: {_raw_problem(fmt, node['t'], text)}")
+    meta = _pandoc_ast(expanded, tmp, [f"--metadata-file={meta_file}"], "")
+    for key, value in meta.get("meta", {}).items():
+        found = []
+        _walk(value, found)
+        for node in found:
+            if node["t"] == "Image":
+                src = node["c"][2][0]
+                problems.append(f"{_front_matter_where(qmd, src, key)}: images are not allowed in the front matter "
+                                f"('{key}': {src})")
+            elif not _raw_allowed(*node["c"]):
+                fmt, text = node["c"]
+                first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+                problems.append(f"{_front_matter_where(qmd, first, key)}: {_raw_problem(fmt, node['t'], text)} "
+                                f"(in the front matter, '{key}')")
+    if problems:
+        raise BuildError("\n".join(dict.fromkeys(problems)))
+    return images
+
+
+class _Locator:
+    """`file:line` of a token in the expanded body; the n-th report of the same token goes to its
+    n-th occurrence (pandoc and the filter walk the document in order)."""
+
+    def __init__(self, expanded: Expanded):
+        self.expanded = expanded
+        self.seen: dict[str, int] = {}
+
+    def __call__(self, token: str) -> str:
+        hits = self.expanded.where(token) if token else []
+        nth = self.seen.get(token, 0)
+        self.seen[token] = nth + 1
+        return hits[min(nth, len(hits) - 1)] if hits else _show(self.expanded.qmd)
 
 
 def _problems(expanded: Expanded, stderr: str) -> list[str]:
     """Problems reported by the filter and pandoc warnings, located at file:line."""
-    seen: dict[str, int] = {}
-
-    def locate(token: str) -> str:
-        # the n-th report of the same token goes to its n-th occurrence (filter walks in order)
-        hits = expanded.where(token) if token else []
-        nth = seen.get(token, 0)
-        seen[token] = nth + 1
-        return hits[min(nth, len(hits) - 1)] if hits else _show(expanded.qmd)
-
+    locate = _Locator(expanded)
     problems: list[str] = []
     for line in stderr.splitlines():
         if line.startswith("PAPERBUILD-PROBLEM\t"):
@@ -726,7 +1021,7 @@ def _problems(expanded: Expanded, stderr: str) -> list[str]:
                 key = missing.group(1)
                 problems.append(f"{locate('@' + key)}: citation @{key} not found in the bibliography")
             else:
-                problems.append(f"pandoc warning (treated as an error): {text}")
+                problems.append(f"{_show(expanded.qmd)}: pandoc warning (treated as an error): {text}")
     return list(dict.fromkeys(problems))
 
 
@@ -734,9 +1029,9 @@ def _write_ledger_for_filter(entries: dict, tmp: Path) -> None:
     (tmp / "ledger.json").write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
 
 
-def _typst_vars(settings: Settings) -> list[str]:
+def _typst_vars(settings: Settings, template: Path = TEMPLATE) -> list[str]:
     opts = settings.typst
-    args = [f"--template={TEMPLATE}"]
+    args = [f"--template={template}"]
     for name in ("papersize", "fontsize", "mainfont"):
         if opts.get(name):
             args.append(f"--variable={name}:{opts[name]}")
@@ -756,42 +1051,143 @@ def _typst_vars(settings: Settings) -> list[str]:
 
 def _prepare(qmd_path, ledger_path):
     qmd = Path(qmd_path)
-    if not qmd.is_file():
-        raise BuildError(f"manuscript not found: {_show(qmd)}")
+    text = _read_manuscript(qmd)
     entries = _load_ledger(ledger_path)
-    expanded = _expand(qmd, qmd.read_text(encoding="utf-8"), entries, _load_variables(qmd))
+    expanded = _expand(qmd, text, entries, _load_variables(qmd))
     return entries, expanded, _settings(expanded)
 
 
+@contextlib.contextmanager
+def _build_dir(qmd: Path):
+    """A fresh temporary directory in <manuscript folder>/.build/ (inside the root), removed after."""
+    base = Path(qmd).resolve().parent / BUILD_DIR
+    for attempt in range(3):  # another build may remove an empty .build/ between mkdir and mkdtemp
+        try:
+            base.mkdir(exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix="paper-build-", dir=base))
+            break
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            base.rmdir()  # only when empty
+
+
+def _checked_template(root: Path) -> Path:
+    """The typst template, inside the repository and without package imports."""
+    real = Path(TEMPLATE).resolve()
+    if not (_within(real, CONFINEMENT_ROOT.resolve()) or _within(real, root)):
+        repo = CONFINEMENT_ROOT.resolve()
+        raise BuildError(f"{_show(TEMPLATE)}: {_outside('the template', _show(TEMPLATE), real, repo)}")
+    try:
+        text = real.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        raise BuildError(f"{_show(TEMPLATE)}: cannot read the typst template: {exc}") from None
+    for number, line in enumerate(text.split("\n"), 1):
+        found = _PACKAGE.search(line)
+        if found:
+            raise BuildError(f"{_show(TEMPLATE)}:{number}: typst package import `{line.strip()}` is refused "
+                             "(the build downloads nothing); copy the code you need into the template")
+    return real
+
+
+def _typst_source(entries: dict, expanded: Expanded, settings: Settings, tmp: Path) -> tuple[str, dict]:
+    """pandoc stage of the PDF build: (typst source, checked figures)."""
+    template = _checked_template(_root_for(expanded.qmd))
+    _write_ledger_for_filter(entries, tmp)
+    images = _run_pandoc(expanded, settings, "typst", tmp / "out.typ", tmp, _typst_vars(settings, template))
+    source = (tmp / "out.typ").read_text(encoding="utf-8")
+    # pandoc writes `caption: [\n    Text\n  ]`; the leading newline would print as a
+    # second space after "Figure 1:".
+    return re.sub(r"(caption: \[)\s+", r"\1", source), images
+
+
 def render_typst(qmd_path=DEFAULT_QMD, typ_path=None, ledger_path=None) -> tuple[Path, Settings]:
-    """pandoc stage of the PDF build: write the typst source to `typ_path`."""
+    """pandoc stage of the PDF build: write the typst source to `typ_path`. Figure paths in it
+    are relative to the typst root (the repository): compile it with root=CONFINEMENT_ROOT."""
     entries, expanded, settings = _prepare(qmd_path, ledger_path)
     typ = Path(typ_path) if typ_path else Path(qmd_path).with_suffix(".typ")
-    with tempfile.TemporaryDirectory(prefix="paper-build-") as name:
-        tmp = Path(name)
-        _write_ledger_for_filter(entries, tmp)
-        _run_pandoc(expanded, settings, "typst", tmp / "out.typ", tmp, _typst_vars(settings))
-        source = (tmp / "out.typ").read_text(encoding="utf-8")
-        # pandoc writes `caption: [\n    Text\n  ]`; the leading newline would print as a
-        # second space after "Figure 1:".
-        source = re.sub(r"(caption: \[)\s+", r"\1", source)
-        atomic.write_text(typ, source)
+    with _build_dir(expanded.qmd) as tmp:
+        source, _ = _typst_source(entries, expanded, settings, tmp)
+    atomic.write_text(typ, source)
     return typ, settings
 
 
-def _compile_typst(typ: Path, timestamp: int, fmt: str = "pdf", ppi: float | None = None):
-    import typst
+@dataclasses.dataclass
+class _TypstContext:
+    """What a typst diagnostic is mapped back to: the manuscript, its figures, the kept source."""
+    expanded: Expanded
+    images: dict
+    kept: Path | None
+    source: str
+
+
+_DIAGNOSTIC_AT = re.compile(r"┌─ (.+?):(\d+):(\d+)")
+
+
+def _typst_message(kind: str, item, typ: Path, context: _TypstContext | None) -> str:
+    """One line for a typst error or warning, located in the manuscript where possible."""
+    message = " ".join(str(getattr(item, "message", item)).split())
+    hints = [" ".join(str(h).split()) for h in (getattr(item, "hints", None) or [])]
+    text = message + "".join(f" (hint: {h})" for h in hints)
+    at = _DIAGNOSTIC_AT.search(str(getattr(item, "diagnostic", "") or ""))
+    if at is None:
+        where = _show(context.expanded.qmd) if context else _show(typ)
+        return f"{where}: typst {kind}: {text}"
+    file, line, col = at.group(1), int(at.group(2)), int(at.group(3))
+    if context is not None:  # in a figure (typst names the image file, or the line that loads it)
+        lines = context.source.split("\n")
+        code = lines[line - 1] if 0 < line <= len(lines) and Path(file).name == typ.name else ""
+        root = _root_for(context.expanded.qmd)
+        named = {Path(file).resolve(), (root / file.lstrip("/")).resolve()}
+        for src, image in context.images.items():
+            if Path(image["path"]) in named or f'"{image["typst"]}"' in code:
+                return (f"{_Locator(context.expanded)(src)}: typst {kind} in figure {src}: {text}; "
+                        "check that the file is a valid image")
+    if Path(file).name != typ.name:  # in another file typst read
+        return f"{file}:{line}:{col}: typst {kind}: {text}"
+    if context is None:
+        return f"{_show(typ)}:{line}:{col}: typst {kind}: {text}"
     try:
-        data, warnings = typst.compile_with_warnings(
-            str(typ), root="/", ignore_system_fonts=True, format=fmt, ppi=ppi, timestamp=timestamp)
-    except typst.TypstError as exc:
-        detail = getattr(exc, "diagnostic", "") or ""
-        raise BuildError(f"typst failed on {_show(typ)}: {getattr(exc, 'message', exc)}\n{detail}".rstrip()) from None
-    except RuntimeError as exc:
-        raise BuildError(f"typst failed on {_show(typ)}: {exc}") from None
+        template = Path(TEMPLATE).read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeError):
+        template = []
+    same = [n for n, t in enumerate(template, 1) if code.strip() and t.strip() == code.strip()]
+    if len(same) == 1:
+        return f"{_show(TEMPLATE)}:{same[0]}: typst {kind} in the template: {text}"
+    if context.kept is not None:
+        return (f"{_show(context.kept)}:{line}:{col}: typst {kind}: {text} "
+                f"(generated from {_show(context.expanded.qmd)})")
+    snippet = " ".join(code.split())[:60]
+    return (f"{_show(context.expanded.qmd)}: typst {kind} at {line}:{col} of the generated typst source "
+            f"(`{snippet}`): {text}; rerun with --keep-typ OUT.typ to inspect it")
+
+
+def _compile_typst(typ: Path, timestamp: int, fmt: str = "pdf", ppi: float | None = None, *,
+                   root: Path | None = None, context: _TypstContext | None = None):
+    """Compile with typst's root at `root` (default: the root of the manuscript folder holding
+    `typ`), only typst's embedded fonts, no package directories and no sys.inputs."""
+    import typst
+    typ = Path(typ)
+    root = Path(root).resolve() if root is not None else _root_for(typ)
+    if not _within(typ.resolve(), root):
+        raise BuildError(f"{_show(typ)}: {_outside('the typst source', _show(typ), typ.resolve(), root)}")
+    with tempfile.TemporaryDirectory(prefix="paper-build-no-packages-") as empty:
+        try:
+            data, warnings = typst.compile_with_warnings(
+                str(typ), root=str(root), ignore_system_fonts=True, format=fmt, ppi=ppi, timestamp=timestamp,
+                sys_inputs={}, package_path=empty, package_cache_path=empty)
+        except typst.TypstError as exc:
+            raise BuildError(_typst_message("error", exc, typ, context)) from None
+        except RuntimeError as exc:
+            raise BuildError(f"{_show(typ)}: typst failed: {' '.join(str(exc).split())}") from None
     if warnings:
-        lines = [f"{getattr(w, 'message', w)} {getattr(w, 'diagnostic', '')}".strip() for w in warnings]
-        raise BuildError("typst warnings (treated as errors):\n  " + "\n  ".join(lines))
+        raise BuildError("\n".join(dict.fromkeys(
+            _typst_message("warning (treated as an error)", w, typ, context) for w in warnings)))
     return data
 
 
@@ -800,10 +1196,16 @@ def render_pdf(qmd_path=DEFAULT_QMD, pdf_path=None, ledger_path=None, *, typ_out
     """Build the PDF. `typ_out` keeps the intermediate typst source; `timestamp` (UNIX
     seconds) overrides the creation date (default SOURCE_DATE_EPOCH, else the document date)."""
     pdf = Path(pdf_path) if pdf_path else Path(qmd_path).with_suffix(".pdf")
-    with tempfile.TemporaryDirectory(prefix="paper-build-") as name:
-        typ = Path(typ_out) if typ_out else Path(name) / "paper.typ"
-        _, settings = render_typst(qmd_path, typ, ledger_path)
-        data = _compile_typst(typ, settings.timestamp if timestamp is None else int(timestamp))
+    entries, expanded, settings = _prepare(qmd_path, ledger_path)
+    with _build_dir(expanded.qmd) as tmp:
+        source, images = _typst_source(entries, expanded, settings, tmp)
+        if typ_out:
+            atomic.write_text(Path(typ_out), source)
+        typ = tmp / "paper.typ"  # typst reads only inside its root: compile this copy
+        typ.write_text(source, encoding="utf-8")
+        context = _TypstContext(expanded, images, Path(typ_out) if typ_out else None, source)
+        data = _compile_typst(typ, settings.timestamp if timestamp is None else int(timestamp),
+                              root=_root_for(expanded.qmd), context=context)
     atomic.write_bytes(pdf, data)
     return pdf
 
@@ -812,8 +1214,7 @@ def render_html(qmd_path=DEFAULT_QMD, html_path=None, ledger_path=None) -> Path:
     """Build one self-contained HTML file (figures embedded, MathML, no network)."""
     entries, expanded, settings = _prepare(qmd_path, ledger_path)
     html = Path(html_path) if html_path else Path(qmd_path).with_suffix(".html")
-    with tempfile.TemporaryDirectory(prefix="paper-build-") as name:
-        tmp = Path(name)
+    with _build_dir(expanded.qmd) as tmp:
         _write_ledger_for_filter(entries, tmp)
         (tmp / "style.html").write_text(_HTML_STYLE, encoding="utf-8")
         # --wrap=none: every ledger span stays on one line, greppable as a whole
@@ -849,7 +1250,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.keys:
             qmd = Path(args.qmd)
-            for key, line in used_keys(qmd.read_text(encoding="utf-8"), qmd.parent):
+            for key, line in used_keys(_read_manuscript(qmd), qmd.parent):
                 print(f"{line}\t{key}")
             return 0
         pdf, html = args.pdf, args.html
@@ -862,7 +1263,14 @@ def main(argv: list[str] | None = None) -> int:
             render_html(args.qmd, html, args.ledger)
             print(f"paper.build: wrote {html}")
     except BuildError as exc:
-        print(f"paper.build: error: {exc}", file=sys.stderr)
+        problems = [line for line in str(exc).split("\n") if line.strip()] or ["unknown problem"]
+        for line in problems:  # one line per problem: `file:line: what: what to do`
+            print(f"paper.build: error: {line.strip()}", file=sys.stderr)
+        return 1
+    except (OSError, UnicodeError) as exc:
+        where = getattr(exc, "filename", None)
+        detail = getattr(exc, "strerror", None) or " ".join(str(exc).split())
+        print(f"paper.build: error: {_show(Path(where)) + ': ' if where else ''}{detail}", file=sys.stderr)
         return 1
     return 0
 
@@ -875,7 +1283,6 @@ LUA_FILTER = r'''
 -- paper.build filter: ledger spans, sidecar tables, Quarto-style cross references, checks.
 local HTML = FORMAT:match("html") ~= nil
 local TYPST = FORMAT:match("typst") ~= nil
-local SRCDIR = os.getenv("PAPER_BUILD_SRCDIR") or "."
 local NUMBER_SECTIONS = os.getenv("PAPER_BUILD_NUMBER_SECTIONS") ~= "0"
 local problems = pandoc.List()
 
@@ -893,6 +1300,8 @@ end
 
 local LEDGER = read_json(os.getenv("PAPER_BUILD_LEDGER"))
 local SIDECARS = read_json(os.getenv("PAPER_BUILD_SIDECARS"))
+-- figures checked by paper/build.py: src -> { typst = path from typst's root, path = file }
+local IMAGES = read_json(os.getenv("PAPER_BUILD_IMAGES"))
 
 local function show_value(v)
   if type(v) == "number" then return string.format("%.14g", v) end
@@ -1005,6 +1414,11 @@ local UNSUPPORTED = { "lst", "tip", "nte", "wrn", "imp", "cau", "thm", "lem", "c
                       "def", "exm", "exr", "sol", "rem" }
 
 local function add_target(id, kind, number)
+  -- labels end up in raw typst (`<id>`, `#ref(<id>)`): nothing but typst label characters
+  if not id:match("^[%w_%.:%-]+$") then
+    problem("label #" .. id .. " may contain only letters, digits and _ . : -", "#" .. id)
+    return
+  end
   if targets[id] ~= nil then
     problem("duplicate label #" .. id, "#" .. id)
   end
@@ -1247,18 +1661,20 @@ local function Image(img)
     problem("figure source must be a local file, not " .. src, src)
     return nil
   end
-  local path = src
-  if pandoc.path.is_relative(path) then path = pandoc.path.join({ SRCDIR, src }) end
-  local handle = io.open(path, "rb")
+  local checked = IMAGES[src]
+  local handle = checked and io.open(checked.path, "rb")
   if handle == nil then
     problem("figure file not found: " .. src, src)
     return nil
   end
-  handle:close()
   if TYPST then
-    img.src = pandoc.path.normalize(path)
+    handle:close()
+    img.src = checked.typst
     return img
   end
+  -- pandoc runs with --sandbox and reads no file for --embed-resources: hand it this one
+  pandoc.mediabag.insert(src, nil, handle:read("a"))
+  handle:close()
   return nil
 end
 
