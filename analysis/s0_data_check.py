@@ -1,5 +1,9 @@
 """Data check: verify data/SHA256SUMS, then load and validate every curated table.
 
+Validation is `data.validate`: every schema, row and table rule, then the cross-table rules
+(values published twice agree, accuracies near chance, ...); the first violation stops the build
+with one line naming file, row and column.
+
 Also records facts about the data that the manuscript prints (model counts, size ranges,
 the disagreement between the two published Pile-loss sources) and the method constants.
 Output: ledger part `s0_data_check` (its presence tells `make` the data passed).
@@ -44,7 +48,7 @@ def main(argv=None) -> None:
     args = cli.parser(__doc__).parse_args(argv)
     try:
         sums = data.verify_checksums()
-        tables = {name: data.load_table(name) for name in data.REGISTRY}
+        tables = data.validate()
     except data.DataError as exc:
         raise SystemExit(f"data check failed: {exc}") from None
     led = Ledger(SCRIPT, record_only=(r"^data\.n_claims$", r"^data\.n_files_checksummed$",

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _helpers import load_data_script
+from _helpers import load_data_script, require_raw
 
 from analysis import x6_chinchilla as x6
 from analysis.core import data
-from analysis.core.paths import DATA, ROOT
+from analysis.core.paths import DATA
 
-RAW = ROOT.parent / "shared" / "data" / "raw" / "chinchilla_epoch2024"
 FILES = ("chinchilla_epoch.csv", "chinchilla_published.csv")
 
 
@@ -18,9 +17,9 @@ def _load_curate():
     return load_data_script("curate_chinchilla")
 
 
-@pytest.mark.skipif(not (RAW / "PROVENANCE.md").is_file(), reason=f"raw published data not available at {RAW}")
 def test_curation_is_byte_identical(tmp_path):
-    _load_curate().curate(RAW, tmp_path)
+    raw = require_raw("chinchilla_epoch2024")  # skips without ../shared, fails if SLM_REQUIRE_RAW=1
+    _load_curate().curate(raw, tmp_path)
     for name in FILES:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name
 

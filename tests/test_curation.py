@@ -1,7 +1,8 @@
 """data/curate.py regenerates the committed curated files byte for byte from the raw folder.
 
 The raw folder is looked up next to the repository (ROOT/../shared/data/raw/cerebras_pythia);
-where it is not available the tests are skipped.
+where it is not available the tests are skipped, or fail when SLM_REQUIRE_RAW=1 (CI), see
+`_helpers.require_raw`.
 """
 from __future__ import annotations
 
@@ -9,15 +10,17 @@ import shutil
 from pathlib import Path
 
 import pytest
-from _helpers import load_data_script
+from _helpers import RAW_ROOT, load_data_script, require_raw
 
 from analysis.core import data
-from analysis.core.paths import CHECKSUMS, DATA, ROOT
+from analysis.core.paths import CHECKSUMS, DATA
 
-RAW = ROOT.parent / "shared" / "data" / "raw" / "cerebras_pythia"
+RAW = RAW_ROOT / "cerebras_pythia"
 
-pytestmark = pytest.mark.skipif(not (RAW / "PROVENANCE.md").is_file(),
-                                reason=f"raw published data not available at {RAW}")
+
+@pytest.fixture(autouse=True, scope="module")
+def _raw_present():
+    require_raw("cerebras_pythia")
 
 
 def _load_curate():

@@ -3,7 +3,10 @@ rejected with a message naming file, row and column, and the data agree with pub
 that have an independent source (values quoted from EleutherAI's and Cerebras' publications).
 
 Bad inputs are built in a temporary copy of data/ by changing one cell (row numbers are line
-numbers: the header is row 1).
+numbers: the header is row 1). Rules about the data (counts of models, derived against published
+counts, tokens, ...) live in analysis/core/data.py and run in the build's data check; the tests of
+those rules feed a wrong table with re-signed checksums and expect the one-line error
+(`_helpers.expect_rule_violation`); tests/test_data_rules.py covers the cross-source and physical rules.
 """
 from __future__ import annotations
 
@@ -15,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
+from _helpers import expect_rule_violation, find_line, get_cell, put_cell
 
 from analysis.core import data
 from analysis.core.data import ChecksumError, DataError
@@ -89,35 +94,55 @@ def test_every_registered_table_loads():
         assert list(frame.columns) == list(data.schema(name).column_names)
 
 
-def test_committed_shapes():
-    cer = data.load_cerebras()
-    assert len(cer) == 7
-    assert cer["params_nominal"].is_monotonic_increasing
-    assert cer["params_label"].tolist() == ["111M", "256M", "590M", "1.3B", "2.7B", "6.7B", "13B"]
-
-    models = data.load_pythia_models()
-    assert len(models) == 16
-    counts = models.groupby("size_label")["deduped"].agg(sorted)
-    assert len(counts) == 8 and all(v == [0, 1] for v in counts)
-
-    final = data.load_pythia_final()
-    assert set(final["model"]) == set(models["model"])
-    assert set(final["task"]) == set(data.PYTHIA_CORE_TASKS)
-    assert set(final["num_fewshot"]) == {0, 5}
-    assert len(final) == 16 * 2 * 14  # 14 (task, metric) pairs per model and setting
-
-    traj = data.load_pythia_trajectory()
-    assert set(traj["model"]) == set(models["model"])
-    per = traj.groupby(["model", "num_fewshot"])["step"].nunique()
-    assert set(per.xs(0, level="num_fewshot")) == {27}
-    assert set(per.xs(5, level="num_fewshot")) == {15}
-    assert traj["step"].max() == 143000
-
-    bench = data.load_benchmarks()
-    assert len(bench) == 10
-    lam = bench.set_index("task").loc["lambada_openai"]
+def test_committed_data_pass_every_rule():
+    tables = data.validate()
+    assert set(tables) == set(data.REGISTRY)
+    assert tables["cerebras_gpt"]["params_label"].tolist() == list(data.CEREBRAS_LABELS)
+    assert len(tables["pythia_models"]) == 16 and len(tables["benchmarks"]) == 10
+    lam = tables["benchmarks"].set_index("task").loc["lambada_openai"]
     assert lam["chance_accuracy"] == 0 and pd.isna(lam["n_choices"])
-    assert str(bench["n_choices"].dtype) == "Int64"
+    assert str(tables["benchmarks"]["n_choices"].dtype) == "Int64"
+
+
+# Shapes of the committed tables (formerly asserted here on the committed data): now build-time
+# rules (`_cerebras_table`, `_pythia_models_table`, `_results_grid`, `_benchmarks_table`).
+
+
+def _drop(**match):
+    def edit(rows):
+        line = find_line(rows, **match)
+        del rows[line - 1]
+        return line if line <= len(rows) else len(rows) + 1
+    return edit
+
+
+def _eighth_cerebras_model(rows):
+    rows.append(list(rows[-1]))
+    rows[-1][0] = "Cerebras-GPT-13B-copy"
+    return len(rows)
+
+
+def _drop_checkpoint(rows):
+    first = find_line(rows, model="pythia-410m", step="13000", num_fewshot="5")
+    rows[:] = [r for r in rows if not (r[0] == "pythia-410m" and r[1] == "13000" and r[3] == "5")]
+    return first
+
+
+@pytest.mark.parametrize("filename, edit, column, fragment", [
+    ("cerebras_gpt.csv", _drop(params_label="13B"), "params_label",
+     "1 row(s) missing after the last row, from size 13B"),
+    ("cerebras_gpt.csv", _eighth_cerebras_model, "params_label", "unexpected extra size 13B after the last of 7 rows"),
+    ("pythia_models.csv", _drop(model="pythia-12b-deduped"), "model", "from model pythia-12b-deduped on"),
+    ("pythia_models.csv", _drop(model="pythia-410m"), "model", "model pythia-410m is missing"),
+    ("pythia_final.csv", _drop(model="pythia-1b", num_fewshot="5", task="sciq", metric="acc_norm"), "task",
+     "task=sciq, metric=acc_norm is missing"),
+    ("pythia_trajectory.csv", _drop_checkpoint, "step", "model=pythia-410m, step=13000, num_fewshot=5, "
+                                                         "task=arc_challenge, metric=acc is missing"),
+    ("benchmarks.csv", _drop(task="sciq"), "task", "task sciq is missing"),
+], ids=["cerebras-6-models", "cerebras-8-models", "pythia-15-models", "pythia-missing-size", "final-missing-result",
+        "trajectory-missing-checkpoint", "benchmarks-missing-task"])
+def test_committed_shapes(tmp_path, filename, edit, column, fragment):
+    expect_rule_violation(tmp_path, filename, edit, column, fragment)
 
 
 def test_dtypes_are_strict():
@@ -128,34 +153,41 @@ def test_dtypes_are_strict():
     assert data.load_pythia_models()["deduped"].dtype == np.int64
 
 
-def test_final_equals_trajectory_at_step_143000():
-    keys = ["model", "num_fewshot", "task", "metric"]
-    final = data.load_pythia_final()
-    traj = data.load_pythia_trajectory()
-    last = traj[traj.step == 143000]
-    joined = last[keys + ["value", "stderr"]].merge(final, on=keys, how="left", suffixes=("", "_final"),
-                                                     validate="one_to_one")
-    assert len(joined) == 16 * 2 * 9
-    assert (joined["value"] == joined["value_final"]).all()
-    assert (joined["stderr"] == joined["stderr_final"]).all()
+def test_final_equals_trajectory_at_step_143000(tmp_path):
+    def edit(rows):
+        line = find_line(rows, model="pythia-410m", step="143000", num_fewshot="0", task="piqa", metric="acc")
+        put_cell(rows, line, "value", repr(float(get_cell(rows, line, "value")) + 0.001))
+        return line
+    expect_rule_violation(tmp_path, "pythia_trajectory.csv", edit, "value", "differs from pythia_final.csv row")
 
 
-def test_sources_cover_every_column():
-    sources = data.load_sources()
-    covered: dict[str, set[str]] = {}
-    for table, cols in zip(sources["table"], sources["columns"]):
-        covered.setdefault(table, set()).update(cols.split(";"))
-    for name in OUR_TABLES:
-        if name == "sources":
-            continue
-        filename = data.schema(name).filename
-        columns = set(data.schema(name).column_names)
-        assert covered[filename] == columns, filename
-    derived = sources[sources.source_id == "derived"]
-    for cols in derived["columns"]:
-        assert all(c.endswith("_derived") or c == "chance_accuracy" for c in cols.split(";"))
-    assert set(sources["source_id"]) >= {"S1", "S1b", "S2", "S3", "P1", "P2", "P3", "P4", "H1", "H2", "H3", "derived"}
-    assert all(len(c) == 40 for c in sources["commit"].dropna())
+def _drop_source(column):
+    def edit(rows):
+        rows[:] = [r for r in rows if r[1] != column]
+        return max(i for i, r in enumerate(rows[1:], start=2) if r[0] == "cerebras_gpt.csv")
+    return edit
+
+
+def _source_cell(column, fn, **match):
+    def edit(rows):
+        line = find_line(rows, **match)
+        put_cell(rows, line, column, fn(get_cell(rows, line, column)))
+        return line
+    return edit
+
+
+@pytest.mark.parametrize("edit, column, fragment", [
+    (_drop_source("pile_loss_modelzoo_readme"), "columns",
+     "no source for cerebras_gpt.csv column(s) pile_loss_modelzoo_readme"),
+    (_source_cell("columns", lambda v: v.replace("zs_arc_easy", "zs_arc"), source_id="S1", table="cerebras_gpt.csv",
+                  columns=";".join(f"zs_{t}" for t in data.CEREBRAS_TASKS) + ";zs_downstream_avg"),
+     "columns", "'zs_arc' is not a column of cerebras_gpt.csv"),
+    (_source_cell("columns", lambda v: v + ";train_tokens", source_id="derived", table="cerebras_gpt.csv",
+                  columns="train_tokens_derived"), "columns", "'train_tokens' is marked derived"),
+    (_source_cell("commit", lambda v: v[:7], source_id="P2", columns="train_tokens"), "commit", "40-digit"),
+], ids=["column-without-source", "unknown-column", "published-column-marked-derived", "short-commit"])
+def test_sources_cover_every_column(tmp_path, edit, column, fragment):
+    expect_rule_violation(tmp_path, "sources.csv", edit, column, fragment)
 
 
 def test_cerebras_tasks():
@@ -386,7 +418,7 @@ def test_copy_verifies(copy):
 
 
 def test_tampered_file(copy):
-    set_cell(copy / "cerebras_gpt.csv", 4, "zs_piqa", "0.665")  # still a valid table
+    set_cell(copy / "cerebras_gpt.csv", 4, "fs_piqa", "0.635")  # still a valid table (no rule pins a 5-shot cell)
     data.load_table("cerebras_gpt", copy)
     with pytest.raises(ChecksumError) as info:
         data.verify_checksums(copy)
@@ -466,39 +498,63 @@ def test_new_table_is_one_registry_entry(tmp_path):
 # the curation code.
 
 
-def test_derived_nonembedding_equals_pythia_published_counts():
-    cer = data.load_cerebras().set_index("params_label")
-    py = data.load_pythia_models().set_index("model")
-    for c_label, p_model, published in [("1.3B", "pythia-1.4b", 1_208_602_624),
-                                        ("2.7B", "pythia-2.8b", 2_517_652_480),
-                                        ("6.7B", "pythia-6.9b", 6_444_163_072)]:
-        assert cer.loc[c_label, "params_nonembedding_derived"] == published
-        assert py.loc[p_model, "params_nonembedding"] == published
-        assert py.loc[p_model + "-deduped", "params_nonembedding"] == published
+def _cell(column, value, **match):
+    def edit(rows):
+        line = find_line(rows, **match)
+        put_cell(rows, line, column, value(get_cell(rows, line, column)) if callable(value) else value)
+        return line
+    return edit
 
 
-def test_pythia_tokens():
-    models = data.load_pythia_models()
-    assert set(models["train_tokens"]) == {299_892_736_000}
-    assert 143_000 * 2_097_152 == 299_892_736_000
-    traj = data.load_pythia_trajectory()
-    assert set(traj.loc[traj.step == 143000, "tokens_seen_derived"]) == {299_892_736_000}
+def _pythia_1_4b_other_shape(rows):
+    # d_model 2040 instead of 2048 (24 layers, padded vocabulary 50,304): a formula-consistent count
+    # within 2% of the 1.4B label, for both twins, as if the published count had been misread
+    for model in ("pythia-1.4b", "pythia-1.4b-deduped"):
+        line = find_line(rows, model=model)
+        put_cell(rows, line, "params_total", 1_404_421_680)
+        put_cell(rows, line, "params_nonembedding", 1_199_181_360)
+    return 5  # Cerebras-GPT-1.3B, whose derived count no longer equals Pythia's published one
+
+
+def _cerebras_2_5b(rows):
+    _cell("params_label", "2.5B", model="Cerebras-GPT-2.7B")(rows)
+    return _cell("params_nominal", "2500000000", model="Cerebras-GPT-2.7B")(rows)
+
+
+PY, CER = "pythia_models.csv", "cerebras_gpt.csv"
+
+
+@pytest.mark.parametrize("filename, edit, column, fragment", [
+    # Cerebras-GPT 1.3B/2.7B/6.7B share Pythia shapes: derived = Pythia's published count
+    (PY, _pythia_1_4b_other_shape, "params_nonembedding_derived",
+     "differs from the 1199181360 published for pythia-1.4b"),
+    # Pythia tokens: 143,000 steps x 2,097,152 (make paper once printed "about 0.0 billion tokens")
+    (PY, _cell("train_tokens", "300000000000", model="pythia-70m"), "train_tokens", "expected 299,892,736,000"),
+    (PY, _cell("train_tokens", "300", model="pythia-1b"), "train_tokens", "expected 299,892,736,000"),
+    # the third-party Pythia-12B total (SOURCES.md 6) breaks the parameter formula
+    (PY, _cell("params_total", "11846072448", model="pythia-12b"), "params_total", "do not follow total = 2*V*d"),
+    # Cerebras derived counts against the published labels, tokens and tokens per parameter
+    (CER, _cell("params_label", "2.5B", model="Cerebras-GPT-2.7B"), "params_nominal", "expected 2500000000"),
+    (CER, _cerebras_2_5b, "params_total_derived", "6.1% from the published size 2.5B (expected within 2%)"),
+    (CER, _cell("params_total_derived", "1315723265", model="Cerebras-GPT-1.3B"), "params_total_derived",
+     "do not follow total = (V+T)*d"),
+    (CER, _cell("train_tokens_derived", "2230933120", model="Cerebras-GPT-111M"), "train_tokens_derived",
+     "does not round to the published train_tokens 2.22E+09"),
+    (CER, _cell("train_tokens_derived", "2223933120", model="Cerebras-GPT-111M"), "train_tokens_derived",
+     "derived tokens per parameter 20.026"),
+    (CER, _cell("tokens_per_param", "2", model="Cerebras-GPT-111M"), "tokens_per_param", "expected 20"),
+], ids=["shared-shape", "pythia-tokens-rounded", "pythia-tokens-in-billions", "pythia-12b-third-party-total",
+        "cerebras-nominal-vs-label", "cerebras-count-vs-label", "cerebras-count-formula", "cerebras-tokens-rounding",
+        "cerebras-tokens-per-param-derived", "cerebras-tokens-per-param"])
+def test_derived_and_published_counts(tmp_path, filename, edit, column, fragment):
+    blamed = CER if column == "params_nonembedding_derived" else None
+    expect_rule_violation(tmp_path, filename, edit, column, fragment, blamed=blamed)
 
 
 def test_pythia_12b_parameter_count():
     row = data.load_pythia_models().set_index("model").loc["pythia-12b"]
     assert row["params_total"] == 11_846_072_320  # not 11,846,072,448
-    assert row["params_total"] - row["params_nonembedding"] == 2 * 50_688 * 5_120  # untied, padded vocab, d=5120
-
-
-def test_cerebras_derived_counts_match_published_labels():
-    cer = data.load_cerebras()
-    rel_err = (cer["params_total_derived"] / cer["params_nominal"] - 1).abs()
-    assert (rel_err < 0.02).all()
-    for published, derived in zip(cer["train_tokens"], cer["train_tokens_derived"]):
-        assert f"{derived:.2E}" == f"{published:.2E}"
-    assert np.allclose(cer["train_tokens_derived"] / cer["params_total_derived"], 20, rtol=1e-3)
-    assert set(cer["tokens_per_param"]) == {20.0}
+    assert data._pythia_shape(row["params_total"], row["params_nonembedding"]) == (36, 5120)
 
 
 def test_cerebras_published_values():
@@ -518,15 +574,16 @@ def test_pythia_70m_lambada():
     assert round(float(row["value"].iloc[0]), 3) == 0.185
 
 
-def test_benchmark_sizes_match_pythia_stderr():
+@pytest.mark.parametrize("filename, edit, column, fragment", [
+    ("benchmarks.csv", _cell("n_items", "1883", task="piqa"), "n_items",
+     "1883 items, but every pythia_final.csv result for piqa implies n = p(1-p)/stderr^2 + 1 = 1838"),
+    ("pythia_final.csv", _cell("stderr", lambda v: repr(float(v) * 1.1), model="pythia-2.8b", num_fewshot="0",
+                               task="arc_easy", metric="acc_norm"), "stderr", "but benchmarks.csv gives n_items 2376"),
+], ids=["n-items-transposed", "stderr-mistyped"])
+def test_benchmark_sizes_match_pythia_stderr(tmp_path, filename, edit, column, fragment):
     """n_items (HF dataset cards) against n implied by EleutherAI's stderr: se^2 = p(1-p)/(n-1)."""
+    expect_rule_violation(tmp_path, filename, edit, column, fragment)
     bench = data.load_benchmarks().set_index("task")
-    final = data.load_pythia_final()
-    acc = final[final.metric == "acc"]
-    implied = acc["value"] * (1 - acc["value"]) / acc["stderr"] ** 2 + 1
-    assert np.allclose(implied, implied.round(), atol=1e-6)
-    for task, n in zip(acc["task"], implied.round().astype(int)):
-        assert n == bench.loc[task, "n_items"], task
     assert bench.loc["hellaswag", "n_items"] == 10042 and bench.loc["openbookqa", "n_items"] == 500
 
 

@@ -33,6 +33,21 @@ Checksums
     `verify_checksums` is separate from `load_table`: the data-check step of the build calls it
     once; tests call `load_table` on modified copies without it.
 
+Rules
+-----
+Every rule about the data lives here (or in the two related-work modules), not in the tests, and
+runs in the build's data check (`analysis/s0_data_check.py`, before any analysis) through
+`validate`, so that a regenerated `SHA256SUMS` cannot carry a plausible-but-wrong value into the
+paper. Three levels, all reporting one line `<file>, row R, column 'C': <what is wrong> (expected ...)`:
+
+- `Column` types/ranges and `row_checks`: one row at a time (e.g. a derived count follows its formula);
+- `table_checks`: one whole table (e.g. exactly the 7 published Cerebras-GPT sizes; loss falls with
+  size within a family); run by `load_table` too;
+- cross-table checks (`CROSS_CHECKS`, run by `validate`): a value published twice agrees with its
+  other source within a stated tolerance; accuracies are not far below their task's chance level.
+
+Tolerances are named constants with the reason for their size and the real data's margin.
+
 Adding a table
 --------------
 Write one `register(TableSchema(...))` entry below (columns with types and ranges, key
@@ -67,6 +82,9 @@ __all__ = [
     "load_table",
     "verify_checksums",
     "read_checksums",
+    "validate",
+    "CROSS_CHECKS",
+    "CrossCheck",
     "load_cerebras",
     "load_pythia_models",
     "load_pythia_final",
@@ -230,6 +248,9 @@ def probability(name: str, doc: str = "", **kw) -> Column:
 
 
 RowCheck = Callable[[Mapping[str, Any]], Optional[tuple[str, str]]]
+# A table check returns None or (position, column, reason); position is the 0-based index of the
+# offending row in the frame (file order), or len(frame) for "a row is missing at the end".
+TableCheck = Callable[[pd.DataFrame], Optional[tuple[int, str, str]]]
 
 
 @dataclass(frozen=True)
@@ -244,6 +265,8 @@ class TableSchema:
                 order itself carries meaning (e.g. the order of claims in the paper)
     sort_keys   optional per-column key functions for `sort_by` (e.g. Pythia size order)
     row_checks  functions(row dict) -> None or (column, reason), for cross-column rules
+    table_checks functions(frame) -> None or (position, column, reason), for cross-row rules
+                (counts, completeness, monotonic relations); see `TableCheck`
     """
 
     name: str
@@ -254,6 +277,7 @@ class TableSchema:
     sort_by: tuple[str, ...]
     sort_keys: Mapping[str, Callable[[Any], Any]] = field(default_factory=dict)
     row_checks: tuple[RowCheck, ...] = ()
+    table_checks: tuple[TableCheck, ...] = ()
 
     def __post_init__(self) -> None:
         names = self.column_names
@@ -352,6 +376,372 @@ def _plausible_params(*columns: str) -> RowCheck:
     return check
 
 
+# --------------------------------------------------------------------------- published facts and tolerances
+# Each constant names its source; each tolerance says why it has that size and how close the
+# committed data come to it ("real:"), so that a change of data or tolerance is a visible decision.
+
+# S1: the seven Cerebras-GPT standard-parameterisation models, in size order.
+CEREBRAS_LABELS: tuple[str, ...] = ("111M", "256M", "590M", "1.3B", "2.7B", "6.7B", "13B")
+# S1 training table: every Cerebras-GPT model was trained compute-optimally at 20 tokens per parameter.
+CEREBRAS_TOKENS_PER_PARAM = 20.0
+CEREBRAS_VOCAB, CEREBRAS_CONTEXT = 50257, 2048  # S1/S3: tied embeddings, learned positions
+# P2: 8 sizes, each trained once on the Pile and once on the deduplicated Pile.
+PYTHIA_SIZES: tuple[str, ...] = ("70m", "160m", "410m", "1b", "1.4b", "2.8b", "6.9b", "12b")
+PYTHIA_FINAL_STEP = 143_000  # P2: the main checkpoint; 143,000 x 2,097,152 = 299,892,736,000 tokens (P2, P4)
+PYTHIA_PADDED_VOCABS = (50_304, 50_432, 50_688)  # SOURCES.md 6: vocabulary padded to a multiple of 128
+# P1: evaluations EleutherAI published; 0-shot at 27 checkpoints, 5-shot at 15.
+PYTHIA_STEPS: dict[int, tuple[int, ...]] = {
+    0: (0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000) + tuple(range(3000, 143_001, 10_000)),
+    5: tuple(range(3000, 143_001, 10_000)),
+}
+# P1: (task, metric) results per model and setting: acc for the 8 core tasks, acc_norm where the
+# harness reports it, and LAMBADA perplexity; the trajectory table keeps acc and ppl only.
+PYTHIA_FINAL_RESULTS: tuple[tuple[str, str], ...] = (
+    ("arc_challenge", "acc"), ("arc_challenge", "acc_norm"), ("arc_easy", "acc"), ("arc_easy", "acc_norm"),
+    ("lambada_openai", "acc"), ("lambada_openai", "ppl"), ("logiqa", "acc"), ("logiqa", "acc_norm"),
+    ("piqa", "acc"), ("piqa", "acc_norm"), ("sciq", "acc"), ("sciq", "acc_norm"), ("winogrande", "acc"),
+    ("wsc", "acc"))
+PYTHIA_TRAJECTORY_RESULTS: tuple[tuple[str, str], ...] = tuple(r for r in PYTHIA_FINAL_RESULTS if r[1] != "acc_norm")
+# SOURCES.md: these Cerebras-GPT shapes (layers, d_model) are also Pythia shapes, so the derived
+# non-embedding count must equal the count Pythia publishes (an independent source for the formula).
+CEREBRAS_SAME_SHAPE_AS_PYTHIA: dict[str, str] = {
+    "Cerebras-GPT-1.3B": "pythia-1.4b", "Cerebras-GPT-2.7B": "pythia-2.8b", "Cerebras-GPT-6.7B": "pythia-6.9b"}
+
+# A size label (111M, 1.4B) rounds the total parameter count; neither family rounds to a fixed
+# number of digits (Pythia calls 162.3M "160M"), so allow 2%. Real: 1.79% (Cerebras-GPT-2.7B:
+# 2,651,553,280), 1.45% (pythia-160m). A non-embedding count entered as the total is >= 3.2% off
+# (Cerebras-GPT-13B), a leading-digit typo far more.
+PARAMS_LABEL_REL_TOL = 0.02
+# The derived tokens per parameter D/N differs from the published 20 only by N being exact rather than
+# nominal in the schedule; real: 8.9e-5. A digit typo in either derived count is far larger.
+TOKENS_PER_PARAM_REL_TOL = 1e-3
+# Two published Pile losses per Cerebras-GPT model (card, modelzoo README). SOURCES.md 1: they differ
+# for 5 of 7 models; real largest difference 0.050 nats (256M). 0.06 admits that with a 0.01 margin
+# and stays below the gap between one source's value and the other source's value for any other
+# model (real smallest 0.118 nats), so another model's value, or a value in bits (x1.44), is caught.
+LOSS_SOURCES_ABS_TOL = 0.06
+# Two published training-FLOP columns (SOURCES.md 2): the modelzoo training table is lower by 4-15%
+# (real largest gap 15.4%, 256M). 20% admits that; a wrong exponent (x10) or another row's value
+# (neighbouring sizes differ by >= 3.65x) is caught.
+FLOPS_SOURCES_REL_TOL = 0.20
+# Published 0-shot "Downstream Average" = mean of the 7 published task accuracies (LAMBADA included).
+# All are printed with 3 decimals: the mean of rounded parts is within 0.0005 of the true mean and
+# the printed average within another 0.0005, hence 0.001. Real: 0.00057 (Cerebras-GPT-590M).
+AVERAGE_ROUNDING_TOL = 0.001
+# n = p(1-p)/stderr^2 + 1 (lm-eval's standard error of a mean) is an integer up to float rounding;
+# real largest deviation from n_items: 5.9e-10 (acc), 1.2e-10 (acc_norm).
+IMPLIED_N_TOL = 1e-6
+# Accuracies may sit below chance (a model that prefers a distractor), but not far: real lowest
+# values, accuracy minus chance: -0.154 (WSC, 104 items, pythia-1.4b-deduped at step 53000),
+# -0.135 (WSC, final checkpoint), -0.132 (Cerebras-GPT OpenBookQA), -0.133 (Gadre winogender),
+# -0.048 (ObsScaling ARC-C). 0.2 admits these and catches a swapped column between a binary task
+# and a 4-way or open-vocabulary one (e.g. LAMBADA 0.194 under PIQA: 0.31 below chance).
+NEAR_CHANCE_MARGIN = 0.2
+# LAMBADA perplexity must fall with model size at every checkpoint from this step on (real: worst
+# ratio larger/smaller model 0.972 at step 33000). Earlier checkpoints do not obey it (ratio 1.002
+# at step 13000, up to 45 at step 8: the untrained models' order is arbitrary), so no rule there.
+PYTHIA_SIZE_ORDER_FROM_STEP = 23_000
+# Along training, LAMBADA perplexity is not monotone: the small models' perplexity rises again late
+# in training (real: final / best 1.757 for pythia-70m-deduped 5-shot). The rule is "broadly falls":
+# the final value is below the first checkpoint's (real: final/first <= 0.49) and at most twice the
+# best value reached (real 1.757).
+PYTHIA_PPL_LATE_RISE_MAX = 2.0
+
+
+def first_true(mask) -> Optional[int]:
+    """Position of the first True in a boolean array, or None."""
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    return int(idx[0]) if len(idx) else None
+
+
+def expect_sequence(found: list, expected: list, what: Callable[[Any], str]) -> Optional[tuple[int, str]]:
+    """First difference between the keys found (file order) and the expected keys.
+
+    Returns (position, reason) or None; position len(found) means a row is missing at the end.
+    The reason says what is wrong; the caller appends what is expected.
+    """
+    wanted = set(expected)
+    for i, (f, e) in enumerate(zip(found, expected)):
+        if f != e:
+            if f not in wanted:
+                return i, f"unexpected {what(f)} where {what(e)} belongs"
+            return i, f"{what(e)} is missing before {what(f)}"
+    if len(found) > len(expected):
+        return len(expected), f"unexpected extra {what(found[len(expected)])} after the last of {len(expected)} rows"
+    if len(found) < len(expected):
+        return len(found), (f"{len(expected) - len(found)} row(s) missing after the last row, "
+                            f"from {what(expected[len(found)])} on")
+    return None
+
+
+def label_value(label: str) -> int:
+    """'111M' -> 111_000_000, '1.4B' -> 1_400_000_000 (exact, via Decimal)."""
+    from decimal import Decimal, InvalidOperation
+
+    scale = {"M": 10 ** 6, "B": 10 ** 9}.get(label[-1:].upper())
+    try:
+        if scale is None:
+            raise InvalidOperation
+        return int(Decimal(label[:-1]) * scale)
+    except InvalidOperation:
+        raise ValueError(f"{label!r} is not a size label like 111M or 1.4B") from None
+
+
+def _cerebras_counts(row: Mapping[str, Any]) -> Optional[tuple[str, str]]:
+    """Label, derived counts (formula with integer L, d) and tokens, all against the published values."""
+    try:
+        nominal = label_value(row["params_label"])
+    except ValueError as exc:
+        return "params_label", str(exc)
+    if row["params_nominal"] != nominal:
+        return "params_nominal", (f"{row['params_nominal']} is not params_label {row['params_label']} as a number "
+                                  f"(expected {nominal})")
+    total, nonemb = row["params_total_derived"], row["params_nonembedding_derived"]
+    if not nonemb < total:
+        return "params_nonembedding_derived", f"{nonemb} is not below params_total_derived {total}"
+    d, rem = divmod(total - nonemb, CEREBRAS_VOCAB + CEREBRAS_CONTEXT)
+    layers, rem2 = divmod(nonemb - 2 * d, 12 * d * d + 13 * d) if d > 0 else (0, 1)
+    if rem or rem2 or layers < 1:
+        return "params_total_derived", (
+            f"derived counts {total} / {nonemb} do not follow total = (V+T)*d + L*(12d^2+13d) + 2d for integer "
+            f"L, d (V={CEREBRAS_VOCAB}, T={CEREBRAS_CONTEXT}; expected as in data/sources.csv)")
+    if abs(total / nominal - 1) > PARAMS_LABEL_REL_TOL:
+        return "params_total_derived", (f"{total} is {abs(total / nominal - 1):.1%} from the published size "
+                                        f"{row['params_label']} (expected within {PARAMS_LABEL_REL_TOL:.0%})")
+    if float(f"{row['train_tokens_derived']:.3g}") != row["train_tokens"]:
+        return "train_tokens_derived", (f"{row['train_tokens_derived']} does not round to the published train_tokens "
+                                        f"{row['train_tokens']:.2E} (expected equal at 3 significant figures)")
+    if row["tokens_per_param"] != CEREBRAS_TOKENS_PER_PARAM:
+        return "tokens_per_param", (f"{row['tokens_per_param']!r} (expected {CEREBRAS_TOKENS_PER_PARAM:g}, "
+                                    f"as published for every model)")
+    ratio = row["train_tokens_derived"] / total
+    if abs(ratio / row["tokens_per_param"] - 1) > TOKENS_PER_PARAM_REL_TOL:
+        return "train_tokens_derived", (f"derived tokens per parameter {ratio:.4f} (expected "
+                                        f"{row['tokens_per_param']:g} within {TOKENS_PER_PARAM_REL_TOL:.0e} relative)")
+    return None
+
+
+def _cerebras_sources(row: Mapping[str, Any]) -> Optional[tuple[str, str]]:
+    """Values published twice (two losses, two FLOP counts) and the published average."""
+    a, b = row["pile_loss_hf_card"], row["pile_loss_modelzoo_readme"]
+    if abs(a - b) > LOSS_SOURCES_ABS_TOL:
+        return "pile_loss_modelzoo_readme", (
+            f"{b} differs from pile_loss_hf_card {a} by {abs(a - b):.3f} nats "
+            f"(expected within {LOSS_SOURCES_ABS_TOL} nats; the sources differ by <= 0.050)")
+    f1, f2 = row["train_flops"], row["train_flops_modelzoo_training_table"]
+    if abs(f2 / f1 - 1) > FLOPS_SOURCES_REL_TOL:
+        return "train_flops_modelzoo_training_table", (
+            f"{f2:.2E} differs from train_flops {f1:.2E} by {abs(f2 / f1 - 1):.0%} "
+            f"(expected within {FLOPS_SOURCES_REL_TOL:.0%})")
+    six_nd = 6.0 * row["params_total_derived"] * row["train_tokens_derived"]
+    for c in ("train_flops", "train_flops_modelzoo_training_table"):
+        if row[c] < six_nd:
+            return c, (f"{row[c]:.2E} is below 6ND = {six_nd:.2E} (expected at least 6ND: 6 FLOPs per parameter "
+                       f"and token is the matrix-multiply floor)")
+    mean = sum(row[f"zs_{t}"] for t in CEREBRAS_TASKS) / len(CEREBRAS_TASKS)
+    if abs(row["zs_downstream_avg"] - mean) > AVERAGE_ROUNDING_TOL:
+        return "zs_downstream_avg", (f"{row['zs_downstream_avg']} is not the mean of the 7 zs_ accuracies, {mean:.4f} "
+                                     f"(expected within rounding, {AVERAGE_ROUNDING_TOL})")
+    return None
+
+
+def _cerebras_table(frame: pd.DataFrame) -> Optional[tuple[int, str, str]]:
+    found = expect_sequence(frame["params_label"].tolist(), list(CEREBRAS_LABELS), lambda v: f"size {v}")
+    if found:
+        return found[0], "params_label", found[1] + f" (expected the 7 published sizes {', '.join(CEREBRAS_LABELS)})"
+    for c in ("pile_loss_hf_card", "pile_loss_modelzoo_readme"):
+        pos = first_true(np.diff(frame[c].to_numpy()) >= 0)
+        if pos is not None:
+            return pos + 1, c, (f"loss {frame[c].iloc[pos + 1]} is not below {frame[c].iloc[pos]} of the next smaller "
+                                f"model (expected to fall strictly with size)")
+    return None
+
+
+def _pythia_shape(total: int, nonemb: int) -> Optional[tuple[int, int]]:
+    """(layers, d_model) with total - nonemb = 2*V*d (untied, V padded) and nonemb = L*(12d^2+13d) + 2d."""
+    for vocab in PYTHIA_PADDED_VOCABS:
+        d, rem = divmod(total - nonemb, 2 * vocab)
+        if rem == 0 and d > 0:
+            layers, rem2 = divmod(nonemb - 2 * d, 12 * d * d + 13 * d)
+            if rem2 == 0 and layers >= 1:
+                return layers, d
+    return None
+
+
+def _pythia_model(row: Mapping[str, Any]) -> Optional[tuple[str, str]]:
+    m = _PYTHIA_NAME.match(row["model"])
+    if not m:
+        return "model", f"{row['model']!r} is not a Pythia model name of the form pythia-<size><m|b>[-deduped]"
+    label = m.group(1) + m.group(2).upper()
+    if row["size_label"] != label:
+        return "size_label", f"{row['size_label']!r} does not match the model name (expected {label!r})"
+    if row["deduped"] != int(m.group(3) is not None):
+        return "deduped", f"{row['deduped']} does not match the model name (expected {int(m.group(3) is not None)})"
+    total, nonemb = row["params_total"], row["params_nonembedding"]
+    if not nonemb < total:
+        return "params_nonembedding", f"{nonemb} is not below params_total {total}"
+    if _pythia_shape(total, nonemb) is None:
+        return "params_total", (f"published counts {total} / {nonemb} do not follow total = 2*V*d + L*(12d^2+13d) + 2d "
+                                f"for integer L, d and padded vocabulary V in {PYTHIA_PADDED_VOCABS} "
+                                f"(expected: the formula reproduces all 16 published counts, SOURCES.md)")
+    if abs(total / label_value(label) - 1) > PARAMS_LABEL_REL_TOL:
+        return "params_total", (f"{total} is {abs(total / label_value(label) - 1):.1%} from the size label {label} "
+                                f"(expected within {PARAMS_LABEL_REL_TOL:.0%})")
+    tokens = PYTHIA_FINAL_STEP * PYTHIA_TOKENS_PER_STEP
+    if row["train_tokens"] != tokens:
+        return "train_tokens", (f"{row['train_tokens']} (expected {tokens:,} = {PYTHIA_FINAL_STEP:,} steps x "
+                                f"{PYTHIA_TOKENS_PER_STEP:,} tokens)")
+    return None
+
+
+def _pythia_expected_models() -> list[str]:
+    return [f"pythia-{s}{suffix}" for s in PYTHIA_SIZES for suffix in ("", "-deduped")]
+
+
+def _pythia_models_table(frame: pd.DataFrame) -> Optional[tuple[int, str, str]]:
+    found = expect_sequence(frame["model"].tolist(), _pythia_expected_models(), lambda v: f"model {v}")
+    if found:
+        return found[0], "model", found[1] + (f" (expected the {2 * len(PYTHIA_SIZES)} published models: "
+                                              f"{len(PYTHIA_SIZES)} sizes x (standard, deduped))")
+    for c in ("params_total", "params_nonembedding"):
+        v = frame[c].to_numpy()
+        pos = first_true(v[1::2] != v[0::2])
+        if pos is not None:
+            return 2 * pos + 1, c, (f"{v[2 * pos + 1]} differs from {frame['model'].iloc[2 * pos]}'s {v[2 * pos]} "
+                                    f"(expected equal: same architecture)")
+    return None
+
+
+def _results_grid(frame: pd.DataFrame, with_step: bool) -> Optional[tuple[int, str, str]]:
+    """Every model x setting (x checkpoint) has exactly the published (task, metric) results."""
+    keys = ["model"] + (["step"] if with_step else []) + ["num_fewshot", "task", "metric"]
+    results = PYTHIA_TRAJECTORY_RESULTS if with_step else PYTHIA_FINAL_RESULTS
+    expected = []
+    for model in _pythia_expected_models():
+        if with_step:
+            for step in sorted(set(PYTHIA_STEPS[0]) | set(PYTHIA_STEPS[5])):
+                expected += [(model, step, fs, t, m) for fs in (0, 5) if step in PYTHIA_STEPS[fs] for t, m in results]
+        else:
+            expected += [(model, fs, t, m) for fs in (0, 5) for t, m in results]
+    found = list(zip(*(frame[k].tolist() for k in keys)))
+    problem = expect_sequence(found, expected, lambda v: "result " + ", ".join(f"{k}={x}" for k, x in zip(keys, v)))
+    if problem is None:
+        return None
+    pos, reason = problem
+    per = "27 (0-shot) or 15 (5-shot) checkpoints x " if with_step else ""
+    reason += (f" (expected every published result: {2 * len(PYTHIA_SIZES)} models x (0, 5)-shot x {per}"
+               f"{len(results)} (task, metric) pairs)")
+    column = "model"
+    if pos < len(found):
+        e = expected[min(pos, len(expected) - 1)]
+        column = next((k for k, a, b in zip(keys, found[pos], e) if a != b), "model")
+    return pos, column, reason
+
+
+def _ppl_falls_with_size(frame: pd.DataFrame, from_step: Optional[int]) -> Optional[tuple[int, str, str]]:
+    sel = frame[frame["metric"] == "ppl"]
+    if from_step is not None:
+        sel = sel[sel["step"] >= from_step]
+    order = sel["model"].map(pythia_model_order)
+    groups = [sel["num_fewshot"], order.map(lambda o: o[1])] + ([sel["step"]] if from_step is not None else [])
+    for _, g in sel.assign(_size=order.map(lambda o: o[0])).groupby(groups, sort=True):
+        g = g.sort_values("_size")
+        v = g["value"].to_numpy()
+        pos = first_true(np.diff(v) >= 0)
+        if pos is not None:
+            where = f" at step {g['step'].iloc[0]}" if from_step is not None else ""
+            return int(g.index[pos + 1]), "value", (
+                f"LAMBADA perplexity {v[pos + 1]:.4g} of {g['model'].iloc[pos + 1]}{where} is not below "
+                f"{v[pos]:.4g} of the smaller {g['model'].iloc[pos]} (expected to fall strictly with size"
+                + (f" from step {from_step} on)" if from_step is not None else ")"))
+    return None
+
+
+def _pythia_final_table(frame: pd.DataFrame) -> Optional[tuple[int, str, str]]:
+    return _results_grid(frame, with_step=False) or _ppl_falls_with_size(frame, None)
+
+
+def _pythia_trajectory_table(frame: pd.DataFrame) -> Optional[tuple[int, str, str]]:
+    problem = _results_grid(frame, with_step=True) or _ppl_falls_with_size(frame, PYTHIA_SIZE_ORDER_FROM_STEP)
+    if problem:
+        return problem
+    # Along training. The final value has passed the size-order rule above, so the row named is the
+    # earlier checkpoint that the final value is compared with.
+    ppl = frame[frame["metric"] == "ppl"]
+    for (model, fs), g in ppl.groupby(["model", "num_fewshot"], sort=False):
+        v = g["value"].to_numpy()  # file order = step order
+        steps = g["step"].to_numpy()
+        if not v[-1] < v[0]:
+            return int(g.index[0]), "value", (
+                f"LAMBADA perplexity {v[0]:.4g} of {model} ({fs}-shot) at the first checkpoint (step {steps[0]}) "
+                f"is not above the final {v[-1]:.4g} (expected training to lower it)")
+        best = int(np.argmin(v))
+        if v[-1] > PYTHIA_PPL_LATE_RISE_MAX * v[best]:
+            return int(g.index[best]), "value", (
+                f"LAMBADA perplexity {v[best]:.4g} of {model} ({fs}-shot) at step {steps[best]} is below 1/"
+                f"{PYTHIA_PPL_LATE_RISE_MAX:g} of the final {v[-1]:.4g} (expected to broadly fall along training: "
+                f"final at most {PYTHIA_PPL_LATE_RISE_MAX:g} x the best)")
+    return None
+
+
+def _stderr_zero(row: Mapping[str, Any]) -> Optional[tuple[str, str]]:
+    """The binomial standard error of an accuracy is 0 only at accuracy 0 or 1."""
+    if row["metric"] != "ppl" and row["stderr"] == 0 and row["value"] not in (0.0, 1.0):
+        return "stderr", f"0 for accuracy {row['value']!r} (expected > 0 unless the accuracy is 0 or 1)"
+    return None
+
+
+def _benchmarks_table(frame: pd.DataFrame) -> Optional[tuple[int, str, str]]:
+    expected = sorted(set(CEREBRAS_TO_HARNESS.values()) | set(PYTHIA_CORE_TASKS))
+    found = expect_sequence(frame["task"].tolist(), expected, lambda v: f"task {v}")
+    if found:
+        return found[0], "task", found[1] + " (expected the tasks of the Cerebras-GPT and Pythia tables)"
+    return None
+
+
+# Columns computed by a formula but not named *_derived (sources.csv marks them 'derived').
+DERIVED_WITHOUT_SUFFIX = ("chance_accuracy",)
+# The tables whose column-level provenance sources.csv records (the related-work tables record
+# theirs in their curation scripts and raw PROVENANCE files).
+SOURCED_TABLES = ("benchmarks", "cerebras_gpt", "pythia_final", "pythia_models", "pythia_trajectory")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _source_row(row: Mapping[str, Any]) -> Optional[tuple[str, str]]:
+    tables = {t.filename: t for t in REGISTRY.values()}
+    if row["table"] not in tables:
+        return "table", f"{row['table']!r} is not a curated file (expected one of {', '.join(sorted(tables))})"
+    names = tables[row["table"]].column_names
+    for c in row["columns"].split(";"):
+        if c not in names:
+            return "columns", f"{c!r} is not a column of {row['table']} (expected one of: {', '.join(names)})"
+        if row["source_id"] == "derived" and not (c.endswith("_derived") or c in DERIVED_WITHOUT_SUFFIX):
+            return "columns", (f"{c!r} is marked derived "
+                               f"(expected only *_derived columns or {', '.join(DERIVED_WITHOUT_SUFFIX)})")
+    located = [row[c] is not None for c in ("repository", "path", "commit")]
+    if row["source_id"] == "derived" and any(located):
+        return "repository", "a derived row has no repository, path or commit (expected empty)"
+    if row["source_id"] != "derived" and not all(located):
+        return "repository", "a published source needs repository, path and commit (expected all three)"
+    if row["commit"] is not None and not _COMMIT.match(row["commit"]):
+        return "commit", f"{row['commit']!r} (expected a 40-digit lower-case hex commit)"
+    return None
+
+
+def _sources_table(frame: pd.DataFrame) -> Optional[tuple[int, str, str]]:
+    for name in SOURCED_TABLES:
+        filename = schema(name).filename
+        rows = frame.index[frame["table"] == filename]
+        if not len(rows):
+            return len(frame), "table", f"no source rows for {filename} (expected every column of it covered)"
+        covered = {c for cols in frame.loc[rows, "columns"] for c in cols.split(";")}
+        missing = [c for c in schema(name).column_names if c not in covered]
+        if missing:
+            return int(rows[-1]), "columns", (f"no source for {filename} column(s) {', '.join(missing)} "
+                                              f"(expected every column covered)")
+    return None
+
+
 # --------------------------------------------------------------------------- the registry
 
 _CEREBRAS_ACC = [probability(f"zs_{t}", f"0-shot accuracy, {t} (S1)") for t in CEREBRAS_TASKS]
@@ -380,7 +770,9 @@ register(TableSchema(
     ),
     key=("model",),
     sort_by=("params_nominal",),
-    row_checks=(_plausible_params("params_nominal", "params_total_derived", "params_nonembedding_derived"),),
+    row_checks=(_plausible_params("params_nominal", "params_total_derived", "params_nonembedding_derived"),
+                _cerebras_counts, _cerebras_sources),
+    table_checks=(_cerebras_table,),
 ))
 
 register(TableSchema(
@@ -398,7 +790,8 @@ register(TableSchema(
     key=("model",),
     sort_by=("model",),
     sort_keys={"model": pythia_model_order},
-    row_checks=(_plausible_params("params_total", "params_nonembedding"),),
+    row_checks=(_plausible_params("params_total", "params_nonembedding"), _pythia_model),
+    table_checks=(_pythia_models_table,),
 ))
 
 register(TableSchema(
@@ -416,7 +809,8 @@ register(TableSchema(
     key=("model", "num_fewshot", "task", "metric"),
     sort_by=("model", "num_fewshot", "task", "metric"),
     sort_keys={"model": pythia_model_order},
-    row_checks=(_metric_range,),
+    row_checks=(_metric_range, _stderr_zero),
+    table_checks=(_pythia_final_table,),
 ))
 
 register(TableSchema(
@@ -436,7 +830,8 @@ register(TableSchema(
     key=("model", "step", "num_fewshot", "task", "metric"),
     sort_by=("model", "step", "num_fewshot", "task", "metric"),
     sort_keys={"model": pythia_model_order},
-    row_checks=(_metric_range, _tokens_seen),
+    row_checks=(_metric_range, _tokens_seen, _stderr_zero),
+    table_checks=(_pythia_trajectory_table,),
 ))
 
 register(TableSchema(
@@ -456,6 +851,7 @@ register(TableSchema(
     key=("task",),
     sort_by=("task",),
     row_checks=(_chance,),
+    table_checks=(_benchmarks_table,),
 ))
 
 register(TableSchema(
@@ -473,6 +869,8 @@ register(TableSchema(
     ),
     key=("table", "columns", "source_id"),
     sort_by=("table",),
+    row_checks=(_source_row,),
+    table_checks=(_sources_table,),
 ))
 
 register(TableSchema(
@@ -567,9 +965,29 @@ def _frame(table: TableSchema, values: dict[str, list]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(table.column_names))
 
 
+def _line_of(lines: list[int], pos: int) -> int:
+    """File line of frame position `pos`; len(frame) means the line after the last row."""
+    return lines[pos] if pos < len(lines) else lines[-1] + 1
+
+
+def _read(path: Path, table: TableSchema) -> tuple[pd.DataFrame, list[int]]:
+    """`read_table`, also returning the file line of every row (for cross-table messages)."""
+    frame, lines = _parse(path, table)
+    for check in table.table_checks:
+        problem = check(frame)
+        if problem:
+            pos, column, reason = problem
+            raise DataError(path, _line_of(lines, pos), column, reason)
+    return frame, lines
+
+
 def read_table(path: str | Path, table: TableSchema) -> pd.DataFrame:
     """Parse and validate one file against `table`; return a typed DataFrame (file row order kept)."""
-    path = Path(path)
+    return _read(Path(path), table)[0]
+
+
+def _parse(path: Path, table: TableSchema) -> tuple[pd.DataFrame, list[int]]:
+    """Cell, row, key and order checks; the frame has a RangeIndex in file order."""
     if not path.is_file():
         raise DataError(path, None, None, f"file not found (table {table.name!r}); regenerate with `{CURATE_HINT}`")
     text_ = _decode(path, path.read_bytes())
@@ -599,16 +1017,16 @@ def read_table(path: str | Path, table: TableSchema) -> pd.DataFrame:
             if problem:
                 raise DataError(path, line, col.name, problem)
             row[col.name] = value
-        for check in table.row_checks:
-            problem = check(row)
-            if problem:
-                raise DataError(path, line, problem[0], problem[1])
         key = tuple(row[c] for c in table.key)
         if key in keys_seen:
             shown = ", ".join(f"{c}={row[c]!r}" for c in table.key)
             raise DataError(path, line, ", ".join(table.key),
                             f"duplicate key ({shown}) already in row {keys_seen[key]}")
         keys_seen[key] = line
+        for check in table.row_checks:
+            problem = check(row)
+            if problem:
+                raise DataError(path, line, problem[0], problem[1])
         sort_values = []
         for c in sort_cols:
             fn = table.sort_keys.get(c)
@@ -631,13 +1049,32 @@ def read_table(path: str | Path, table: TableSchema) -> pd.DataFrame:
         lines.append(line)
     if not lines:
         raise DataError(path, 2, None, "no data rows after the header")
-    return _frame(table, values)
+    return _frame(table, values), lines
 
 
 def load_table(name: str, data_dir: str | Path | None = None) -> pd.DataFrame:
     """Load the curated table `name` (a registry name, e.g. 'cerebras_gpt') from `data_dir` (default data/)."""
     table = schema(name)
     return read_table(Path(DATA if data_dir is None else data_dir) / table.filename, table)
+
+
+def validate(data_dir: str | Path | None = None) -> dict[str, pd.DataFrame]:
+    """Load every registered table (all cell, row and table checks), then run `CROSS_CHECKS`.
+
+    This is the build's data check (with `verify_checksums`). Returns {registry name: frame};
+    raises `DataError` for the first problem, naming file, row and column.
+    """
+    base = Path(DATA if data_dir is None else data_dir)
+    frames: dict[str, pd.DataFrame] = {}
+    lines: dict[str, list[int]] = {}
+    for name, table in REGISTRY.items():
+        frames[name], lines[name] = _read(base / table.filename, table)
+    for cc in CROSS_CHECKS:
+        problem = cc.check({t: frames[t] for t in cc.tables})
+        if problem:
+            name, pos, column, reason = problem
+            raise DataError(base / schema(name).filename, _line_of(lines[name], pos), column, reason)
+    return frames
 
 
 # --------------------------------------------------------------------------- checksums
@@ -693,9 +1130,9 @@ def verify_checksums(data_dir: str | Path = DATA) -> dict[str, str]:
         actual = _sha256(path)
         if actual != expected:
             raise ChecksumError(path, None, None,
-                                f"SHA-256 mismatch\n  expected ({rel(sums)}): {expected}\n  actual:   {actual}\n"
-                                f"If the change is intended, regenerate the curated data and checksums with "
-                                f"`{CURATE_HINT}` (or the curation script that owns this file); "
+                                f"SHA-256 mismatch (expected {expected} from {rel(sums)}, actual {actual}); "
+                                f"if the change is intended, regenerate the curated data and checksums with "
+                                f"`{CURATE_HINT}` (or the curation script that owns this file), "
                                 f"otherwise restore the file with `git checkout -- {rel(path)}`")
     for pattern in DATA_PATTERNS:
         for path in sorted(data_dir.rglob(pattern)):
@@ -800,6 +1237,127 @@ def write_checksums(data_dir: str | Path = DATA) -> Path:
     target = data_dir / CHECKSUMS.name
     write_text(target, "\n".join(lines) + "\n")
     return target
+
+
+# --------------------------------------------------------------------------- cross-table checks
+# Problem = (registry name of the table to blame, position in its frame, column, reason).
+CrossProblem = tuple[str, int, str, str]
+
+
+@dataclass(frozen=True)
+class CrossCheck:
+    """A rule over several tables, run by `validate` after every table has loaded."""
+
+    name: str
+    tables: tuple[str, ...]
+    check: Callable[[Mapping[str, pd.DataFrame]], Optional[CrossProblem]]
+
+
+CROSS_CHECKS: list[CrossCheck] = []
+
+
+def cross_check(*tables: str) -> Callable:
+    """Decorator: register `fn(frames) -> None | CrossProblem` as a cross-table check over `tables`."""
+    def wrap(fn):
+        CROSS_CHECKS.append(CrossCheck(fn.__name__.lstrip("_"), tables, fn))
+        return fn
+    return wrap
+
+
+def chance_levels(bench: pd.DataFrame) -> dict[str, float]:
+    """Harness task name -> chance accuracy (benchmarks.csv)."""
+    return dict(zip(bench["task"], bench["chance_accuracy"]))
+
+
+def below_chance(values, chance) -> Optional[int]:
+    """Position of the first accuracy more than NEAR_CHANCE_MARGIN below its chance level."""
+    return first_true(np.asarray(values, dtype=float) < np.asarray(chance, dtype=float) - NEAR_CHANCE_MARGIN - 1e-12)
+
+
+def near_chance_reason(value: float, chance: float, task: str) -> str:
+    return (f"accuracy {float(value)!r} is {chance - value:.3f} below chance {chance:g} on {task} "
+            f"(expected at least chance - {NEAR_CHANCE_MARGIN}; a swapped column or a wrong unit?)")
+
+
+@cross_check("pythia_final", "pythia_trajectory")
+def _final_equals_trajectory(t):
+    """The step-143000 rows of the trajectory are the final-checkpoint results (same P1 JSONs)."""
+    keys = ["model", "num_fewshot", "task", "metric"]
+    last = t["pythia_trajectory"][t["pythia_trajectory"]["step"] == PYTHIA_FINAL_STEP]
+    final = t["pythia_final"].reset_index().set_index(keys)
+    for pos, *key, value, stderr in zip(last.index, *(last[k] for k in keys), last["value"], last["stderr"]):
+        key = tuple(key)
+        if key not in final.index:
+            return "pythia_final", len(t["pythia_final"]), "model", (f"no final result for {key} "
+                                                                     f"(expected as in the trajectory)")
+        ref = final.loc[key]
+        for column, got, want in (("value", value, ref["value"]), ("stderr", stderr, ref["stderr"])):
+            if got != want:
+                return "pythia_trajectory", int(pos), column, (
+                    f"{got!r} at step {PYTHIA_FINAL_STEP} differs from pythia_final.csv row {int(ref['index']) + 2}: "
+                    f"{want!r} (expected equal)")
+    return None
+
+
+@cross_check("benchmarks", "pythia_final", "pythia_trajectory")
+def _items_match_stderr(t):
+    """n_items (HF dataset cards, H2/H3/H1) against n implied by EleutherAI's stderr, se^2 = p(1-p)/(n-1)."""
+    bench = t["benchmarks"]
+    n_items = dict(zip(bench["task"], bench["n_items"]))
+    for name in ("pythia_final", "pythia_trajectory"):
+        df = t[name]
+        acc = df[(df["metric"] != "ppl") & (df["stderr"] > 0)]
+        implied = acc["value"] * (1 - acc["value"]) / acc["stderr"] ** 2 + 1
+        want = acc["task"].map(n_items)
+        bad = (implied - want).abs() > IMPLIED_N_TOL
+        if bad.any():
+            task = acc.loc[bad.idxmax(), "task"]
+            of_task = implied[acc["task"] == task].round()
+            if (of_task == of_task.iloc[0]).all():  # all results agree with each other: n_items is wrong
+                return "benchmarks", int(np.flatnonzero(bench["task"] == task)[0]), "n_items", (
+                    f"{n_items[task]} items, but every {name}.csv result for {task} implies n = "
+                    f"p(1-p)/stderr^2 + 1 = {int(of_task.iloc[0])} (expected equal)")
+            pos = int(bad.idxmax())
+            return name, pos, "stderr", (f"implies n = p(1-p)/stderr^2 + 1 = {implied[pos]:.3f} items for {task}, but "
+                                         f"benchmarks.csv gives n_items {n_items[task]} "
+                                         f"(expected equal within {IMPLIED_N_TOL:g})")
+    return None
+
+
+@cross_check("benchmarks", "cerebras_gpt", "pythia_final", "pythia_trajectory")
+def _accuracy_near_chance(t):
+    chance = chance_levels(t["benchmarks"])
+    cer = t["cerebras_gpt"]
+    for prefix in ("zs", "fs"):
+        for task in CEREBRAS_TASKS:
+            col, c = f"{prefix}_{task}", chance[CEREBRAS_TO_HARNESS[task]]
+            pos = below_chance(cer[col], c)
+            if pos is not None:
+                return "cerebras_gpt", pos, col, near_chance_reason(cer[col].iloc[pos], c, CEREBRAS_TO_HARNESS[task])
+    for name in ("pythia_final", "pythia_trajectory"):
+        df = t[name]
+        acc = df[df["metric"] != "ppl"]
+        pos = below_chance(acc["value"], acc["task"].map(chance))
+        if pos is not None:
+            row = acc.iloc[pos]
+            reason = near_chance_reason(row["value"], chance[row["task"]], row["task"])
+            return name, int(acc.index[pos]), "value", reason
+    return None
+
+
+@cross_check("cerebras_gpt", "pythia_models")
+def _shared_shapes(t):
+    """Derived Cerebras-GPT counts against the counts Pythia publishes for the same architecture."""
+    cer = t["cerebras_gpt"].reset_index().set_index("model")
+    py = t["pythia_models"].set_index("model")["params_nonembedding"]
+    for c_model, p_model in CEREBRAS_SAME_SHAPE_AS_PYTHIA.items():
+        got = cer.loc[c_model, "params_nonembedding_derived"]
+        for p in (p_model, p_model + "-deduped"):
+            if got != py[p]:
+                return "cerebras_gpt", int(cer.loc[c_model, "index"]), "params_nonembedding_derived", (
+                    f"{got} for {c_model} differs from the {py[p]} published for {p}, which has the same layers and "
+                    f"d_model (expected equal)")
+    return None
 
 
 # Tables of the related-work datasets register themselves from their own modules.
