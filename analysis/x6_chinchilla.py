@@ -25,7 +25,7 @@ from analysis.core import bootstrap, cli, data, fitting, lbfgsb_batch
 from analysis.core.ledger import Ledger
 from analysis.core.figures import PALETTE, save_figure
 from analysis.core.report import Key, write_table
-from analysis.s1_loss_scaling import profile_interval
+from analysis.core.profile_likelihood import profile_interval
 
 SCRIPT = "analysis/x6_chinchilla.py"
 # parameter -> ledger key word (keys are lower case; e/a/b are the log-scale parameters)

@@ -60,7 +60,7 @@ def test_goodness_definitions_match_hand_computation():
 
 def test_chinchilla_with_proportional_data_is_flagged_by_profile():
     """D = 20 N makes the N and D terms collinear: the exponent is not identified."""
-    from analysis.s1_loss_scaling import profile_interval
+    from analysis.core.profile_likelihood import profile_interval
     d = 20 * N
     y = fitting.predict(forms.get("kaplan"), (1.9, 0.11, 0.9), N) + np.array([3, -2, 1, 0, -1, 2, -3]) * 1e-3
     res = fitting.fit("chinchilla", np.vstack([N, d]), y)

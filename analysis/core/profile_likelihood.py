@@ -1,0 +1,44 @@
+"""Profile-likelihood intervals: is a parameter identified by the data?
+
+Used by the loss section (analysis/s1_loss_scaling.py) and the Chinchilla refit
+(analysis/x6_chinchilla.py); one home, so a change here rebuilds both (they import it from the
+library, which every part depends on).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import fitting
+
+
+def profile_interval(result: fitting.FitResult, param: str, grid: np.ndarray, level_chi2: float = 3.841):
+    """Profile-likelihood interval for one parameter: {v : n ln(RSS(v) / RSS_min) <= chi2_1(0.95)}.
+
+    Returns (lo, hi, lo_open, hi_open, rss_profile); *_open is True when the interval runs into
+    the edge of the grid (the parameter's bound), i.e. the data do not bound it on that side.
+    """
+    form = result.form
+    grid = np.unique(np.append(grid, result.params[param]))  # the optimum itself is always inside
+    rss = np.full(grid.size, np.nan)
+    prev = None
+    for i, v in enumerate(grid):
+        sub = fitting.fix_params(form, {param: float(v)})
+        starts = list(sub.starts[:3]) + ([prev] if prev is not None else [])
+        r = fitting.fit(sub, result.x, result.y, starts=starts, max_nfev=300)
+        if r.converged:
+            rss[i], prev = r.rss, r.theta
+    rss_min = min(np.nanmin(rss), result.rss)
+    lr = result.y.size * np.log(rss / rss_min)
+    inside = np.where(lr <= level_chi2)[0]
+    i_lo, i_hi = inside.min(), inside.max()
+
+    def crossing(i_in, i_out):
+        # linear interpolation of the LR curve between the last grid point inside the
+        # interval and the first one outside it
+        if not (0 <= i_out < grid.size) or not np.isfinite(lr[i_out]):
+            return grid[i_in]
+        t = (level_chi2 - lr[i_in]) / (lr[i_out] - lr[i_in])
+        return grid[i_in] + t * (grid[i_out] - grid[i_in])
+
+    lo, hi = crossing(i_lo, i_lo - 1), crossing(i_hi, i_hi + 1)
+    return float(lo), float(hi), bool(i_lo == 0), bool(i_hi == grid.size - 1), (grid, lr)
