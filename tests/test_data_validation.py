@@ -10,16 +10,14 @@ those rules feed a wrong table with re-signed checksums and expect the one-line 
 """
 from __future__ import annotations
 
-import csv
-import io
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from _helpers import expect_rule_violation, find_line, get_cell, put_cell
+from _helpers import (data_copy, expect_rule_violation, find_line, get_cell, put_cell, read_csv_rows,
+                      write_csv_rows)
 
 from analysis.core import data
 from analysis.core.data import ChecksumError, DataError
@@ -34,23 +32,10 @@ OUR_TABLES = ("cerebras_gpt", "pythia_models", "pythia_final", "pythia_trajector
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     """A private copy of data/ (tables, SHA256SUMS)."""
-    target = tmp_path / "data"
-    target.mkdir()
-    for path in DATA.iterdir():
-        if path.is_file() and not path.name.startswith("."):
-            shutil.copy2(path, target / path.name)
-    return target
+    return data_copy(tmp_path)
 
 
-def read_rows(path: Path) -> list[list[str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.reader(fh))
-
-
-def write_rows(path: Path, rows: list[list[str]]) -> None:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(rows)
-    path.write_bytes(buf.getvalue().encode("utf-8"))
+read_rows, write_rows = read_csv_rows, write_csv_rows
 
 
 def set_cell(path: Path, row: int, column: str, value: str) -> None:
