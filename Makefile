@@ -34,7 +34,7 @@ PAPER_OUT  := paper/paper.pdf paper/paper.html
 .DEFAULT_GOAL := help
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 env: $(VENV_STAMP) ## create .venv from the hashed lock (automatic on first use)
 
