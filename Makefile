@@ -49,22 +49,21 @@ $(VENV_STAMP): requirements.lock
 	"$(PY)" -m pip install --quiet --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	@touch "$@"
 
+# Script-to-script imports (found by analysis/core/imports.py) are prerequisites too: a part
+# is rebuilt when any analysis module it imports changes, not only its own script and the library.
+$(DEPS): $(SCRIPTS) analysis/core/imports.py
+	@mkdir -p "$(@D)"; "$(PYTHON_SYS)" analysis/core/imports.py > "$@.tmp" && mv "$@.tmp" "$@"
+
 # Method parameters are build inputs: results/.method holds the B and SEED of the last build.
 # It is rewritten (atomically, while make reads this file) only when they change, so it is an
 # ordinary prerequisite: `make B=200 paper` followed by `make paper` rebuilds every number with
 # the default B instead of keeping the B = 200 ones, and `make -n` tells the truth.
+# Both are skipped for the goals that build nothing.
 METHOD := B=$(B) SEED=$(SEED)
 ifneq ($(filter-out help clean distclean lock,$(or $(MAKECMDGOALS),help)),)
 ifneq ($(file < $(METHOD_STAMP)),$(METHOD))
 $(shell mkdir -p results && printf '%s\n' '$(METHOD)' > $(METHOD_STAMP).tmp && mv $(METHOD_STAMP).tmp $(METHOD_STAMP))
 endif
-endif
-
-# Script-to-script imports (found by analysis/core/imports.py) are prerequisites too: a part
-# is rebuilt when any analysis module it imports changes, not only its own script and the library.
-$(DEPS): $(SCRIPTS) analysis/core/imports.py
-	@mkdir -p "$(@D)"; "$(PYTHON_SYS)" analysis/core/imports.py > "$@.tmp" && mv "$@.tmp" "$@"
-ifneq ($(filter-out help clean distclean lock,$(or $(MAKECMDGOALS),help)),)
 -include $(DEPS)
 endif
 

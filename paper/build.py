@@ -918,6 +918,11 @@ def _walk(node, found: list) -> None:
             _walk(value, found)
 
 
+def _first_line(text: str) -> str:
+    """The first non-blank line of a raw snippet, stripped (what is searched for in the source)."""
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
 def _raw_allowed(fmt: str, text: str) -> bool:
     if (fmt, text.strip()) in RAW_ALLOWED:
         return True
@@ -967,8 +972,7 @@ def _check_document(expanded: Expanded, settings: Settings, meta_file: Path, tmp
             continue
         fmt, text = node["c"]
         if not _raw_allowed(fmt, text):
-            first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-            where = locate(first)
+            where = locate(_first_line(text))
             if where not in raw_at:
                 raw_at.add(where)
                 problems.append(f"{where}: {_raw_problem(fmt, node['t'], text)}")
@@ -983,8 +987,7 @@ def _check_document(expanded: Expanded, settings: Settings, meta_file: Path, tmp
                                 f"('{key}': {src})")
             elif not _raw_allowed(*node["c"]):
                 fmt, text = node["c"]
-                first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-                problems.append(f"{_front_matter_where(qmd, first, key)}: {_raw_problem(fmt, node['t'], text)} "
+                problems.append(f"{_front_matter_where(qmd, _first_line(text), key)}: {_raw_problem(fmt, node['t'], text)} "
                                 f"(in the front matter, '{key}')")
     if problems:
         raise BuildError("\n".join(dict.fromkeys(problems)))

@@ -3,30 +3,15 @@ nothing from scripts, tools or the manuscript (issue 11). Import graph read with
 """
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
-from analysis.core import paths
+from analysis.core import imports, paths
 
 ANALYSIS = paths.ROOT / "analysis"
 
 
-def imported(path: Path) -> set[str]:
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            names |= {a.name for a in node.names}
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:  # relative import inside analysis/core
-                base = "analysis.core" + ("." + node.module if node.module else "")
-                names |= {base} if node.module else {f"analysis.core.{a.name}" for a in node.names}
-            elif node.module:
-                names |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
-    return names
-
-
 def project_imports(path: Path) -> set[str]:
-    return {n for n in imported(path) if n.split(".")[0] in ("analysis", "paper")}
+    return {n for n in imports.imported_names(path) if n.split(".")[0] in ("analysis", "paper")}
 
 
 def test_section_scripts_import_only_the_library():

@@ -19,27 +19,35 @@ ROOT = Path(__file__).resolve().parents[2]
 PARTS = "results/ledger"
 
 
-def direct_imports(path: Path) -> set[str]:
-    """Names of the analysis.<module> (non-core) modules that `path` imports."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    found: set[str] = set()
+def imported_names(path: Path, root: Path = ROOT) -> set[str]:
+    """Every dotted name `path` imports (`from a.b import c` gives a.b and a.b.c); relative imports
+    are resolved against the file's package (its folder below `root`)."""
+    package = Path(path).resolve().parent.relative_to(Path(root).resolve()).parts
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
+    names: set[str] = set()
     for node in ast.walk(tree):
-        names: list[str] = []
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-        for name in names:
-            parts = name.split(".")
-            if len(parts) >= 2 and parts[0] == "analysis" and parts[1] != "core":
-                found.add(parts[1])
-    return found
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[:len(package) - node.level + 1] if node.level else ())
+            module = ".".join(p for p in (base, node.module or "") if p)
+            if node.module:
+                names.add(module)
+            names |= {f"{module}.{alias.name}" for alias in node.names}
+    return names
+
+
+def direct_imports(path: Path, root: Path = ROOT) -> set[str]:
+    """Names of the analysis.<module> (non-core) modules that `path` imports."""
+    return {name.split(".")[1] for name in imported_names(path, root)
+            if name.startswith("analysis.") and name.split(".")[1] != "core"}
 
 
 def dependencies(root: Path = ROOT) -> dict[str, list[str]]:
     """script stem -> sorted analysis/ module stems it imports, directly or transitively."""
     modules = {p.stem: p for p in sorted((root / "analysis").glob("*.py")) if p.stem != "__init__"}
-    direct = {stem: {m for m in direct_imports(p) if m in modules and m != stem} for stem, p in modules.items()}
+    direct = {stem: {m for m in direct_imports(p, root) if m in modules and m != stem}
+              for stem, p in modules.items()}
     closed: dict[str, list[str]] = {}
     for stem in modules:
         seen: set[str] = set()
