@@ -15,10 +15,10 @@ B          ?= 1000
 SEED       ?= 20260331
 ARGS       := --B $(B) --seed $(SEED)
 
+# Every part depends on the whole library: scripts import only analysis.core (tests/test_architecture.py),
+# so a change to any imported module rebuilds every part that imports it (tests/test_build_integrity.py).
 LIB        := $(wildcard analysis/core/*.py) analysis/__init__.py
-SCRIPTS    := $(wildcard analysis/*.py)
 METHOD_STAMP := results/.method
-DEPS       := results/.deps.mk
 DATA_FILES := $(filter-out data/curate.py,$(wildcard data/*.csv data/*.csv.gz)) data/SHA256SUMS
 PARTS_DIR  := results/ledger
 DATA_OK    := $(PARTS_DIR)/s0_data_check.json
@@ -27,7 +27,9 @@ EXTENSIONS := $(patsubst analysis/%.py,%,$(wildcard analysis/x[0-9]*_*.py))
 AUDIT      := $(PARTS_DIR)/s6_audit.json
 PARTS      := $(DATA_OK) $(SECTIONS:%=$(PARTS_DIR)/%.json) $(EXTENSIONS:%=$(PARTS_DIR)/%.json) $(AUDIT)
 LEDGER     := results/ledger.json
-PAPER_SRC  := $(wildcard paper/*.qmd paper/sections/*.qmd paper/*.bib paper/_quarto.yml paper/*.typ paper/*.py paper/_extensions/*/*)
+PAPER_SRC  := $(wildcard paper/*.qmd paper/sections/*.qmd paper/*.bib paper/_quarto.yml paper/*.typ paper/_extensions/*/*)
+# The manuscript's build stages: the provenance appendix and the fallback renderer.
+PAPER_TOOLS := tools/__init__.py tools/provenance.py $(wildcard tools/render/*.py tools/render/*.lua)
 PAPER_OUT  := paper/paper.pdf paper/paper.html
 
 .PHONY: help all env data-check analysis tables figures paper verify check-record record test bench lock clean distclean
@@ -49,11 +51,6 @@ $(VENV_STAMP): requirements.lock
 	"$(PY)" -m pip install --quiet --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
 	@touch "$@"
 
-# Script-to-script imports (found by analysis/core/imports.py) are prerequisites too: a part
-# is rebuilt when any analysis module it imports changes, not only its own script and the library.
-$(DEPS): $(SCRIPTS) analysis/core/imports.py
-	@mkdir -p "$(@D)"; "$(PYTHON_SYS)" analysis/core/imports.py > "$@.tmp" && mv "$@.tmp" "$@"
-
 # Method parameters are build inputs: results/.method holds the B and SEED of the last build.
 # It is rewritten (atomically, while make reads this file) only when they change, so it is an
 # ordinary prerequisite: `make B=200 paper` followed by `make paper` rebuilds every number with
@@ -64,7 +61,6 @@ ifneq ($(filter-out help clean distclean lock,$(or $(MAKECMDGOALS),help)),)
 ifneq ($(file < $(METHOD_STAMP)),$(METHOD))
 $(shell mkdir -p results && printf '%s\n' '$(METHOD)' > $(METHOD_STAMP).tmp && mv $(METHOD_STAMP).tmp $(METHOD_STAMP))
 endif
--include $(DEPS)
 endif
 
 data-check: $(DATA_OK) ## verify data checksums and validate every table
@@ -87,34 +83,34 @@ all: analysis ## data check + analysis (tables, figures, ledger)
 
 paper: $(PAPER_OUT) ## build the manuscript PDF and HTML (quarto if installed, else pandoc + typst)
 
-$(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(LIB) $(VENV_STAMP)
-	"$(PY)" -m paper.provenance
+$(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(PAPER_TOOLS) $(LIB) $(VENV_STAMP)
+	"$(PY)" -m tools.provenance
 	@if command -v quarto >/dev/null 2>&1; then \
 	  echo "quarto found: quarto render paper/"; \
 	  cd paper && quarto render --to typst && quarto render --to html; \
 	else \
-	  echo "quarto not on PATH: rendering with pandoc + typst (paper/build.py)"; \
-	  "$(PY)" -m paper.build --pdf paper/paper.pdf --html paper/paper.html; \
+	  echo "quarto not on PATH: rendering with pandoc + typst (tools/render)"; \
+	  "$(PY)" -m tools.render --pdf paper/paper.pdf --html paper/paper.html; \
 	fi
 
 verify: $(VENV_STAMP) ## recompute everything from data/ and compare with the committed record
-	"$(PY)" -m analysis.verify
+	"$(PY)" -m tools.verify
 
 check-record: $(LEDGER) ## compare the built ledger with the committed record (record/ledger.json)
-	"$(PY)" -m analysis.record check
+	"$(PY)" -m tools.record check
 
 record: $(LEDGER) ## deliberately update record/ledger.json from the build, listing what moved
-	"$(PY)" -m analysis.record update
+	"$(PY)" -m tools.record update
 
 # The record gate runs even when a test fails, so CI names the keys that moved either way.
 test: $(PAPER_OUT) ## build the paper if needed, run the test suite, then the record gate
-	@status=0; "$(PY)" -m pytest -q || status=$$?; "$(PY)" -m analysis.record check || status=1; exit $$status
+	@status=0; "$(PY)" -m pytest -q || status=$$?; "$(PY)" -m tools.record check || status=1; exit $$status
 
 bench: $(VENV_STAMP) ## time a clean rebuild, a no-op make, and the bootstrap engines
-	"$(PY)" -m analysis.bench
+	"$(PY)" -m tools.bench
 
 lock: ## regenerate requirements.lock from requirements.in (needs uv and the network)
-	uv pip compile --universal --python-version 3.10 --generate-hashes --no-header \
+	uv pip compile --universal --python-version 3.11 --generate-hashes --no-header \
 	  --index-url https://pypi.org/simple requirements.in -o requirements.lock
 
 clean: ## remove generated results and manuscript outputs (keeps .venv and the committed record/)

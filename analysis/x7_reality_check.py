@@ -22,26 +22,31 @@ fraction as a function of tau, and agreement (Cohen's kappa) with Lourie et al.'
 of it): the pass rate of each lawful task if it followed its own all-model fit exactly with binomial
 noise only (its "power"). Pipeline check: Gadre et al.'s four published relative
 errors (RedPajama family, 17-task average error, C4 loss) re-derived with their forms and start grid.
+Published numbers compared against are read from data/published_comparisons.csv.
 
 Outputs: ledger part `x7_reality_check` (keys `rc.*`), tables `rc_summary`, `rc_confusion`,
 `rc_by_category`, `rc_tasks`, `rc_gadre_check`, figures `rc_sensitivity`, `rc_examples`.
 """
 from __future__ import annotations
 
-import itertools
 import warnings
+from dataclasses import dataclass
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from scipy import optimize
 
-from analysis.core import bootstrap, cli, data
-from analysis.core.ledger import Ledger
+from analysis.core import bootstrap, cli, config, data, data_related, exp_in_loss_fit, forms
+from analysis.core.exp_in_loss_fit import ExpLawFit
 from analysis.core.figures import PALETTE, save_figure
+from analysis.core.ledger import Ledger
 from analysis.core.report import Key, write_table
+from analysis.core.small_sample import binom_se, cohen_kappa, percentile_interval, wilson
 
 SCRIPT = "analysis/x7_reality_check.py"
 LOSS = "loss_c4_val_nats_per_token"
+# The pre-stated criterion (module docstring); these numbers are part of it and do not change.
 TRAIN_MAX_FLOPS = 1e20
 TAU = 2.0                 # accuracy points
 SPAN_MIN = 2.0            # accuracy points
@@ -51,117 +56,199 @@ GAMMA_MIN = 1e-3
 GAMMA_GRID = np.geomspace(1e-3, 20.0, 300)
 BOUNDS = (np.array([-1.0, -50.0, 0.0]), np.array([2.0, 50.0, 20.0]))  # eps, k' (k at L0), gamma
 TAU_GRID = np.round(np.arange(0.0, 10.0001, 0.1), 10)
-PUBLISHED_LOURIE = 18
+SENS_TAUS = (1.0, 2.0, 3.0, 5.0, 10.0)
 POWER_R = 40              # simulated replicates per task in the power calibration
+LOURIE_CATEGORIES = ("predictable", "breakthrough", "noisy", "nonmonotonic", "trendless", "inverse")
+EXAMPLE_TASKS = ("hellaswag", "arc_easy", "piqa", "boolq", "commonsense_qa", "mmlu")
+# Gadre et al.'s pipeline (scaling_explorer.ipynb): the 5 small RedPajama runs of the loss fit, the
+# 1.4B run added for the error fit, and the two extrapolation targets (tag, config, M).
 SUBSET_SMALL = ("d=96_l=8_h=4", "d=512_l=8_h=4", "d=576_l=24_h=8", "d=1024_l=24_h=8")
+GADRE_TARGETS = (("b1_m640", "open_lm_1b", 640), ("b7_m20", "open_lm_7b", 20))
+GADRE_LABELS = {"loss.b1_m640": "C4 loss, 1.4B, M = 640", "loss.b7_m20": "C4 loss, 6.9B, M = 20",
+                "err.b1_m640": "17-task error, 1.4B, M = 640", "err.b7_m20": "17-task error, 6.9B, M = 20"}
 
 
-# --------------------------------------------------------------------------- the law and its fit
+# --------------------------------------------------------------------------- load
 
-def exp_law(L, eps, k, gamma):
-    """Gadre et al. (2024): err(L) = eps - k exp(-gamma L)."""
-    return eps - k * np.exp(-gamma * L)
-
-
-def fit_exp_law(L, err):
-    """Least squares for err = eps - k exp(-gamma L).
-
-    Variable projection: for each gamma on a log grid the law is linear in (eps, k), solved by
-    OLS; the best grid point starts a bounded trust-region polish of all three parameters. k is
-    optimised as k' = k exp(-gamma L0) (L0 = mean loss) so that it stays O(1).
-    Returns dict(eps, k, gamma, converged, at_bound, message).
-    """
-    L, err = np.asarray(L, float), np.asarray(err, float)
-    L0 = float(L.mean())
-    # closed-form OLS of err on (1, -exp(-g (L - L0))) for every grid gamma at once
-    E = np.exp(-GAMMA_GRID[:, None] * (L - L0)[None, :])
-    ec, yc = E - E.mean(axis=1, keepdims=True), err - err.mean()
-    sxx = np.einsum("gi,gi->g", ec, ec)
-    slope = np.where(sxx > 0, ec @ yc / np.where(sxx > 0, sxx, 1.0), 0.0)
-    rss = np.sum((yc[None, :] - slope[:, None] * ec) ** 2, axis=1)
-    i = int(np.argmin(rss))
-    eps0 = err.mean() - slope[i] * E[i].mean()
-    start = np.clip(np.array([eps0, -slope[i], GAMMA_GRID[i]]), BOUNDS[0] + 1e-9, BOUNDS[1] - 1e-9)
-
-    def resid(t):
-        return t[0] - t[1] * np.exp(-t[2] * (L - L0)) - err
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        res = optimize.least_squares(resid, start, bounds=BOUNDS, method="trf", xtol=1e-12, ftol=1e-12,
-                                     gtol=1e-12, max_nfev=2000)
-    eps, kp, gamma = res.x
-    tol = 1e-6 * np.maximum(1.0, np.abs(res.x))
-    at_bound = bool(np.any(np.abs(res.x - BOUNDS[0]) < tol) or np.any(np.abs(res.x - BOUNDS[1]) < tol))
-    ok = bool(res.status > 0 and np.all(np.isfinite(res.x)))
-    return {"eps": float(eps), "k": float(kp * np.exp(gamma * L0)), "gamma": float(gamma), "L0": L0,
-            "converged": ok and not at_bound, "optimiser_ok": ok, "at_bound": at_bound,
-            "eps_at_upper": bool(abs(eps - BOUNDS[1][0]) < 1e-6 * max(1.0, abs(eps))), "message": res.message}
+@dataclass(frozen=True)
+class Testbed:
+    models: pd.DataFrame        # the 104 Gadre et al. runs
+    info: pd.DataFrame          # the 46 tasks (metadata, Lourie label), indexed by task
+    acc: pd.DataFrame           # accuracy fraction, models x tasks
+    tasks: tuple[str, ...]
+    L: np.ndarray               # C4 validation loss of each model
+    train: np.ndarray           # models fitted (6ND <= TRAIN_MAX_FLOPS); the rest are held out
+    lourie: np.ndarray          # Lourie et al.'s label "predictable", per task
+    published: dict
 
 
-def predict(fit, L):
-    return fit["eps"] - fit["k"] * np.exp(-fit["gamma"] * np.asarray(L, float))
+def load() -> Testbed:
+    models = data.load_table("gadre_models").reset_index(drop=True)
+    info = data.load_table("gadre_task_info")
+    long = data.load_table("gadre_tasks")
+    acc = long.pivot(index="model", columns="task", values="accuracy_fraction").loc[models["model"]]
+    return Testbed(models=models, info=info.set_index("task"), acc=acc, tasks=tuple(info["task"]),
+                   L=models[LOSS].to_numpy(float),
+                   train=models["train_flops_6ND"].to_numpy(float) <= TRAIN_MAX_FLOPS,
+                   lourie=(info["lourie_category"] == "predictable").to_numpy(),
+                   published=data_related.load_published())
 
 
-def binom_se(p, n):
-    p = np.clip(np.asarray(p, float), 0.0, 1.0)
-    return np.sqrt(p * (1 - p) / n)
+# --------------------------------------------------------------------------- the criterion
+
+def fit_law(L, err) -> ExpLawFit:
+    """Gadre et al.'s law fitted within the criterion's pre-stated bounds and gamma grid."""
+    return exp_in_loss_fit.fit(L, err, GAMMA_GRID, BOUNDS)
 
 
-def classify(L_train, acc_train, L_test, acc_test, L_all, n_items, acc_mean, tau=TAU):
+@dataclass(frozen=True)
+class TaskVerdict:
+    fit: ExpLawFit
+    converged: bool             # (a)
+    mae: float                  # held-out MAE, accuracy points (NaN if the optimiser failed)
+    span: float                 # fitted accuracy change over all models' losses, points
+    monotone: bool              # (c), first half: k > 0, gamma > GAMMA_MIN
+    span_ok: bool               # (c), second half
+    se_test: float              # mean binomial SE of the held-out accuracies, points
+    pred: bool                  # (a), (b), (c)
+    pred_binom: bool            # (a), (b'), (c)
+    pred_relaxed_a: bool        # (b), (c) only
+
+
+def classify(L_train, acc_train, L_test, acc_test, L_all, n_items, acc_mean, tau=TAU) -> TaskVerdict:
     """Apply the pre-stated criterion to one task. Accuracies are fractions; tau in points."""
-    fit = fit_exp_law(L_train, 1.0 - np.asarray(acc_train, float))
-    out = {"fit": fit, "converged": fit["converged"]}
-    if not fit["optimiser_ok"]:
-        out.update(mae=np.nan, span=np.nan, monotone=False, span_ok=False, pred=False, pred_binom=False,
-                   pred_relaxed_a=False, se_test=np.nan)
-        return out
-    acc_hat = 1.0 - predict(fit, L_test)
+    fit = fit_law(L_train, 1.0 - np.asarray(acc_train, float))
+    if not fit.optimiser_ok:
+        return TaskVerdict(fit, fit.converged, np.nan, np.nan, False, False, np.nan, False, False, False)
+    acc_hat = 1.0 - fit.predict(L_test)
     mae = 100 * float(np.mean(np.abs(acc_hat - np.asarray(acc_test, float))))
     lo, hi = float(np.min(L_all)), float(np.max(L_all))
-    span = 100 * float(abs(predict(fit, hi) - predict(fit, lo)))
+    span = 100 * float(abs(fit.predict(hi) - fit.predict(lo)))
     se_mean = 100 * float(binom_se(acc_mean, n_items))
     se_test = 100 * float(np.mean(binom_se(acc_test, n_items)))
-    monotone = fit["k"] > 0 and fit["gamma"] > GAMMA_MIN
-    span_ok = span >= max(SPAN_MIN, SPAN_SE * se_mean)
-    c = fit["converged"]
-    out.update(mae=mae, span=span, monotone=bool(monotone), span_ok=bool(span_ok), se_test=se_test,
-               pred=bool(c and monotone and span_ok and mae <= tau),
-               pred_binom=bool(c and monotone and span_ok and mae <= BINOM_K * se_test),
-               pred_relaxed_a=bool(monotone and span_ok and mae <= tau))
-    return out
+    monotone = bool(fit.k > 0 and fit.gamma > GAMMA_MIN)
+    span_ok = bool(span >= max(SPAN_MIN, SPAN_SE * se_mean))
+    c = fit.converged
+    return TaskVerdict(fit, c, mae, span, monotone, span_ok, se_test,
+                       pred=bool(c and monotone and span_ok and mae <= tau),
+                       pred_binom=bool(c and monotone and span_ok and mae <= BINOM_K * se_test),
+                       pred_relaxed_a=bool(monotone and span_ok and mae <= tau))
 
 
-def wilson(k, n, z=1.959963984540054):
-    p = k / n
-    den = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / den
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return centre - half, centre + half
+# --------------------------------------------------------------------------- compute
+
+@dataclass(frozen=True)
+class Verdicts:
+    """The criterion over all tasks, as arrays in task order."""
+    by_task: dict               # task -> TaskVerdict
+    pred: np.ndarray
+    pred_b: np.ndarray
+    relaxed: np.ndarray
+    conv: np.ndarray
+    mono: np.ndarray            # (c) first half, among converged fits
+    span_ok: np.ndarray         # (c) second half, among converged fits
+    mae_all: np.ndarray         # MAE of every fit the optimiser finished
+    mae: np.ndarray             # MAE of converged fits (NaN otherwise)
+    eps_upper: np.ndarray
 
 
-def cohen_kappa(a, b):
-    a, b = np.asarray(a, bool), np.asarray(b, bool)
-    po = float(np.mean(a == b))
-    pe = float(a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean()))
-    return po, (po - pe) / (1 - pe) if pe < 1 else np.nan
+def classify_tasks(tb: Testbed) -> Verdicts:
+    L, train = tb.L, tb.train
+    res = {}
+    for t in tb.tasks:
+        a = tb.acc[t].to_numpy(float)
+        res[t] = classify(L[train], a[train], L[~train], a[~train], L, int(tb.info.loc[t, "n_items"]), float(a.mean()))
+
+    def col(attr):
+        return np.array([getattr(res[t], attr) for t in tb.tasks])
+
+    conv, mae_all = col("converged"), col("mae")
+    return Verdicts(by_task=res, pred=col("pred"), pred_b=col("pred_binom"), relaxed=col("pred_relaxed_a"),
+                    conv=conv, mono=col("monotone") & conv, span_ok=col("span_ok") & conv, mae_all=mae_all,
+                    mae=np.where(conv, mae_all, np.nan),
+                    eps_upper=np.array([res[t].fit.eps_at_upper for t in tb.tasks]))
 
 
-# --------------------------------------------------------------------------- Gadre et al. pipeline check
-
-def _powlaw_ours(x, alpha, beta, b, E):
-    N, M = x
-    return alpha * np.power(N, b) + beta * np.power(6, b / 2) * np.power(M * N, b) + E
-
-
-def _decay_ours(x, a, b, e):
-    return e - a * np.exp(x) ** (-b)
+@dataclass(frozen=True)
+class FractionIntervals:
+    draws: np.ndarray           # (B, n) task indices of the bootstrap over tasks
+    boot: tuple[float, float]   # percentile interval of the fraction predictable, %
+    wilson: tuple[float, float]
+    wilson_binom: tuple[float, float]
 
 
-def gadre_check(models, acc, info):
+def fraction_intervals(v: Verdicts, B: int, seed: int) -> FractionIntervals:
+    n = v.pred.size
+    rng = bootstrap.stream(seed, "rc.tasks")
+    draws = rng.integers(0, n, size=(B, n))
+    lo, hi = percentile_interval(100 * v.pred[draws].mean(axis=1))
+    wlo, whi = wilson(int(v.pred.sum()), n)
+    blo, bhi = wilson(int(v.pred_b.sum()), n)
+    return FractionIntervals(draws, (lo, hi), (100 * wlo, 100 * whi), (100 * blo, 100 * bhi))
+
+
+@dataclass(frozen=True)
+class Power:
+    tasks: tuple[str, ...]      # tasks whose all-model fit is lawful
+    rates: np.ndarray           # pass rate of each under the tau criterion
+    rates_b: np.ndarray         # ... and under variant (b')
+    in_sim: np.ndarray          # per task of the testbed: among `tasks`
+
+
+def power_calibration(tb: Testbed, seed: int) -> Power:
+    """How often would a task pass if it followed its own fitted law exactly, with only binomial
+    sampling noise (item count of the task)? Truth = fit on all 104 models."""
+    L, train = tb.L, tb.train
+    rng = bootstrap.stream(seed, "rc.power")
+    rates, rates_b, sim_tasks = [], [], []
+    for t in tb.tasks:
+        n_items = int(tb.info.loc[t, "n_items"])
+        a = tb.acc[t].to_numpy(float)
+        truth = fit_law(L, 1.0 - a)
+        if not truth.converged or truth.k <= 0 or truth.gamma <= GAMMA_MIN:
+            continue
+        p_true = np.clip(1.0 - truth.predict(L), 0.0, 1.0)
+        span_true = 100 * abs(p_true.max() - p_true.min())
+        if span_true < max(SPAN_MIN, SPAN_SE * 100 * float(binom_se(a.mean(), n_items))):
+            continue
+        sims = rng.binomial(n_items, p_true, size=(POWER_R, L.size)) / n_items
+        outs = [classify(L[train], s_[train], L[~train], s_[~train], L, n_items, float(s_.mean())) for s_ in sims]
+        rates.append(np.mean([o.pred for o in outs]))
+        rates_b.append(np.mean([o.pred_binom for o in outs]))
+        sim_tasks.append(t)
+    return Power(tuple(sim_tasks), np.array(rates), np.array(rates_b), np.array([t in sim_tasks for t in tb.tasks]))
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    curve: np.ndarray           # % predictable at each tau of TAU_GRID
+    band: np.ndarray            # (len(TAU_GRID), 2) bootstrap interval over tasks
+    lourie_pct: float           # Lourie et al.'s published fraction, %
+    tau_match: float            # smallest tau reaching it (NaN: never)
+    ceiling: float              # % passing (a) and (c): the curve's limit
+
+
+def sensitivity(tb: Testbed, v: Verdicts, draws: np.ndarray) -> Sensitivity:
+    ac = v.conv & v.mono & v.span_ok
+    curve = np.array([100 * np.mean(ac & (v.mae <= tau)) for tau in TAU_GRID])
+    band = np.array([percentile_interval(100 * (ac & (v.mae <= tau))[draws].mean(axis=1)) for tau in TAU_GRID])
+    lourie_pct = 100 * tb.published["lourie2025.n_predictable"] / len(tb.tasks)
+    tau_match = TAU_GRID[np.argmax(curve >= lourie_pct)] if np.any(curve >= lourie_pct) else np.nan
+    return Sensitivity(curve, band, lourie_pct, float(tau_match), 100 * float(np.mean(ac)))
+
+
+@dataclass(frozen=True)
+class GadreCheck:
+    rel_err: dict               # "loss.<tag>" / "err.<tag>" -> relative error, %
+    loss_law: np.ndarray        # (a, c, b, E) of forms "gadre_loss_law_code"
+    error_law: np.ndarray       # (k, gamma, eps) of forms "gadre_error_law_code"
+
+
+def gadre_check(tb: Testbed) -> GadreCheck:
     """Re-derive Gadre et al.'s headline relative errors with their forms and start grid."""
-    sub = info.loc[info["in_gadre_subset17"] == 1, "task"].tolist()
-    err17 = 1.0 - acc[sub].mean(axis=1)
+    models, loss_law, error_law = tb.models, forms.get("gadre_loss_law_code"), forms.get("gadre_error_law_code")
+    sub = tb.info.index[tb.info["in_gadre_subset17"] == 1].tolist()
+    err17 = 1.0 - tb.acc[sub].mean(axis=1)
     r = models[models["corpus"] == "rpj"]
     small = r[(r["model_config"].isin(SUBSET_SMALL) & (r["tokens_per_param_M"] == 20))
               | ((r["model_config"] == "d=96_l=8_h=4") & (r["tokens_per_param_M"] == 320))]
@@ -170,54 +257,55 @@ def gadre_check(models, acc, info):
     best = None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for p0 in itertools.product([1e2, 3e2, 1e3, 3e3], [1e2, 3e2, 1e3, 3e3], [-0.1, -0.3], [0.0, 1.0, 2.0, 10.0]):
+        for p0 in loss_law.starts:   # their code keeps the best fit of the start grid
             try:
-                popt, _ = optimize.curve_fit(_powlaw_ours, x, y, p0=p0, maxfev=10000)
+                popt, _ = optimize.curve_fit(loss_law.func, x, y, p0=p0, maxfev=10000)
             except RuntimeError:
                 continue
-            s = np.sqrt(np.sum((y - _powlaw_ours(x, *popt)) ** 2) / (y.size - 2))
+            s = np.sqrt(np.sum((y - loss_law.func(x, *popt)) ** 2) / (y.size - 2))
             if best is None or s < best[0]:
                 best = (s, popt)
         ploss = best[1]
         b1 = r[(r["model_config"] == "open_lm_1b") & (r["tokens_per_param_M"] == 20)]
         train = list(small["model"]) + list(b1["model"])
         idx = models.set_index("model")
-        perr, _ = optimize.curve_fit(_decay_ours, idx.loc[train, LOSS].to_numpy(float),
-                                     err17.loc[train].to_numpy(float), maxfev=10000)
+        perr, _ = optimize.curve_fit(error_law.func, idx.loc[train, LOSS].to_numpy(float),
+                                     err17.loc[train].to_numpy(float), p0=error_law.starts[0], maxfev=10000)
     out = {}
-    for tag, cfg, M in (("b1_m640", "open_lm_1b", 640), ("b7_m20", "open_lm_7b", 20)):
+    for tag, cfg, M in GADRE_TARGETS:
         row = r[(r["model_config"] == cfg) & (r["tokens_per_param_M"] == M)].iloc[0]
-        lhat = _powlaw_ours((row["params_count"], row["tokens_per_param_M"]), *ploss)
+        lhat = loss_law.func((row["params_count"], row["tokens_per_param_M"]), *ploss)
         out[f"loss.{tag}"] = 100 * abs(lhat - row[LOSS]) / row[LOSS]
-        ehat = _decay_ours(lhat, *perr)
+        ehat = error_law.func(lhat, *perr)
         out[f"err.{tag}"] = 100 * abs(ehat - err17.loc[row["model"]]) / err17.loc[row["model"]]
-    return out, ploss, perr
+    return GadreCheck(out, ploss, perr)
 
 
-# --------------------------------------------------------------------------- main
+@dataclass(frozen=True)
+class RealityCheck:
+    verdicts: Verdicts
+    intervals: FractionIntervals
+    power: Power
+    sens: Sensitivity
+    gadre: GadreCheck
 
-def main(argv=None) -> None:
-    args = cli.parser(__doc__).parse_args(argv)
-    models = data.load_table("gadre_models").reset_index(drop=True)
-    info = data.load_table("gadre_task_info")
-    long = data.load_table("gadre_tasks")
-    acc = long.pivot(index="model", columns="task", values="accuracy_fraction").loc[models["model"]]
-    tasks = info["task"].tolist()
-    led = Ledger(SCRIPT, record_only=(  # recorded for verification, not printed
-        r"^rc\.agree\.binom\.pct$",
-        r"^rc\.frac_predictable_relaxed_a$",
-        r"^rc\.gadre\.(loss_b|loss_e|provenance_err_k)$",
-        r"^rc\.n_pass_ac$",
-        r"^rc\.n_predictable_binom$",
-        r"^rc\.nonconverged_list$",
-        r"^rc\.relaxed_a_extra$",
-        r"^rc\.sens\.(tau2|tau_match_lourie)$",
-    ))
 
-    L = models[LOSS].to_numpy(float)
-    train = models["train_flops_6ND"].to_numpy(float) <= TRAIN_MAX_FLOPS
-    led.add("rc.n_models", len(models), "int", unit="models")
-    led.add("rc.n_tasks", len(tasks), "int", unit="tasks")
+def compute(tb: Testbed, B: int, seed: int) -> RealityCheck:
+    v = classify_tasks(tb)
+    iv = fraction_intervals(v, B, seed)
+    return RealityCheck(v, iv, power_calibration(tb, seed), sensitivity(tb, v, iv.draws), gadre_check(tb))
+
+
+# --------------------------------------------------------------------------- record
+
+def _names(tasks, mask) -> str:
+    return ", ".join(t for t, m in zip(tasks, mask) if m) or "none"
+
+
+def record_design(led: Ledger, tb: Testbed) -> None:
+    L, train = tb.L, tb.train
+    led.add("rc.n_models", len(tb.models), "int", unit="models")
+    led.add("rc.n_tasks", len(tb.tasks), "int", unit="tasks")
     led.add("rc.n_train", int(train.sum()), "int", unit="models")
     led.add("rc.n_test", int((~train).sum()), "int", unit="models")
     led.add("rc.test_share", 100 * float((~train).mean()), "pct0", unit="%")
@@ -230,156 +318,168 @@ def main(argv=None) -> None:
     led.add("rc.test_loss_min", float(L[~train].min()), "f2", unit="nats/token")
     led.add("rc.train_loss_min", float(L[train].min()), "f2", unit="nats/token")
 
-    res = {}
-    for t in tasks:
-        row = info.set_index("task").loc[t]
-        a = acc[t].to_numpy(float)
-        res[t] = classify(L[train], a[train], L[~train], a[~train], L, int(row["n_items"]), float(a.mean()))
 
-    pred = np.array([res[t]["pred"] for t in tasks])
-    pred_b = np.array([res[t]["pred_binom"] for t in tasks])
-    conv = np.array([res[t]["converged"] for t in tasks])
-    mono = np.array([res[t]["monotone"] for t in tasks])
-    span_ok = np.array([res[t]["span_ok"] for t in tasks])
-    mae_all = np.array([res[t]["mae"] for t in tasks])
-    mae = np.where(conv, mae_all, np.nan)
-    mono = mono & conv
-    span_ok = span_ok & conv
-    lourie = (info["lourie_category"] == "predictable").to_numpy()
-    n = len(tasks)
-
+def record_verdicts(led: Ledger, tb: Testbed, v: Verdicts, iv: FractionIntervals, B: int) -> None:
+    tasks, n = tb.tasks, len(tb.tasks)
+    conv, mono, span_ok, mae = v.conv, v.mono, v.span_ok, v.mae
     led.add("rc.n_nonconverged", int((~conv).sum()), "int", unit="tasks",
             note="fits failing (a): optimiser failure or a parameter on its bound")
-    led.add("rc.n_nonconv_eps_upper", int(sum(res[t]["fit"]["eps_at_upper"] for t in tasks)), "int", unit="tasks",
+    led.add("rc.n_nonconv_eps_upper", int(v.eps_upper.sum()), "int", unit="tasks",
             note="non-converged fits whose asymptote eps ran to its upper bound with gamma near 0: a near-linear "
                  "trend that the exponential family reaches only in a limit")
-    relaxed = np.array([res[t]["pred_relaxed_a"] for t in tasks])
-    led.add("rc.n_predictable_relaxed_a", int(relaxed.sum()), "int", unit="tasks",
+    led.add("rc.n_predictable_relaxed_a", int(v.relaxed.sum()), "int", unit="tasks",
             note="(b) and (c) only, i.e. fits on a bound accepted")
-    led.add("rc.frac_predictable_relaxed_a", 100 * relaxed.mean(), "pct0", unit="%")
-    led.add("rc.relaxed_a_extra", ", ".join(t for t, r, p in zip(tasks, relaxed, pred) if r and not p) or "none", "str")
-    led.add("rc.nonconverged_list", ", ".join(t for t, c in zip(tasks, conv) if not c) or "none", "str")
+    led.add("rc.frac_predictable_relaxed_a", 100 * v.relaxed.mean(), "pct0", unit="%", paper=False)
+    led.add("rc.relaxed_a_extra", _names(tasks, v.relaxed & ~v.pred), "str", paper=False)
+    led.add("rc.nonconverged_list", _names(tasks, ~conv), "str", paper=False)
     led.add("rc.n_fail_monotone", int((conv & ~mono).sum()), "int", unit="tasks")
     led.add("rc.n_fail_span", int((conv & mono & ~span_ok).sum()), "int", unit="tasks")
     led.add("rc.n_fail_mae", int((conv & mono & span_ok & (mae > TAU)).sum()), "int", unit="tasks")
-    led.add("rc.n_pass_ac", int((conv & mono & span_ok).sum()), "int", unit="tasks",
+    led.add("rc.n_pass_ac", int((conv & mono & span_ok).sum()), "int", unit="tasks", paper=False,
             note="tasks passing (a) and (c); the ceiling of the fraction as tau grows")
-    led.add("rc.n_predictable", int(pred.sum()), "int", unit="tasks")
-    led.add("rc.frac_predictable", 100 * pred.mean(), "pct0", unit="%")
-    rng = bootstrap.stream(args.seed, "rc.tasks")
-    draws = rng.integers(0, n, size=(args.B, n))
-    boot = 100 * pred[draws].mean(axis=1)
-    lo, hi = np.percentile(boot, [2.5, 97.5])
-    led.add("rc.frac_ci_lo", lo, "pct0", unit="%", note=f"percentile bootstrap over tasks, B={args.B}")
-    led.add("rc.frac_ci_hi", hi, "pct0", unit="%")
-    wlo, whi = wilson(int(pred.sum()), n)
-    led.add("rc.frac_wilson_lo", 100 * wlo, "pct0", unit="%")
-    led.add("rc.frac_wilson_hi", 100 * whi, "pct0", unit="%")
-    led.add("rc.n_predictable_binom", int(pred_b.sum()), "int", unit="tasks")
-    led.add("rc.frac_predictable_binom", 100 * pred_b.mean(), "pct0", unit="%")
-    wlo, whi = wilson(int(pred_b.sum()), n)
-    led.add("rc.frac_binom_wilson_lo", 100 * wlo, "pct0", unit="%")
-    led.add("rc.frac_binom_wilson_hi", 100 * whi, "pct0", unit="%")
-    led.add("rc.lourie_n_predictable", int(lourie.sum()), "int", unit="tasks",
+    led.add("rc.n_predictable", int(v.pred.sum()), "int", unit="tasks")
+    led.add("rc.frac_predictable", 100 * v.pred.mean(), "pct0", unit="%")
+    led.add("rc.frac_ci_lo", iv.boot[0], "pct0", unit="%", note=f"percentile bootstrap over tasks, B={B}")
+    led.add("rc.frac_ci_hi", iv.boot[1], "pct0", unit="%")
+    led.add("rc.frac_wilson_lo", iv.wilson[0], "pct0", unit="%")
+    led.add("rc.frac_wilson_hi", iv.wilson[1], "pct0", unit="%")
+    led.add("rc.n_predictable_binom", int(v.pred_b.sum()), "int", unit="tasks", paper=False)
+    led.add("rc.frac_predictable_binom", 100 * v.pred_b.mean(), "pct0", unit="%")
+    led.add("rc.frac_binom_wilson_lo", iv.wilson_binom[0], "pct0", unit="%")
+    led.add("rc.frac_binom_wilson_hi", iv.wilson_binom[1], "pct0", unit="%")
+    led.add("rc.lourie_n_predictable", int(tb.lourie.sum()), "int", unit="tasks",
             note="Lourie et al. 2025 by-eye labels, UNVERIFIED third-party transcription")
-    led.add("rc.lourie_frac_published", 100 * PUBLISHED_LOURIE / n, "pct0", unit="%",
+    led.add("rc.lourie_frac_published", 100 * tb.published["lourie2025.n_predictable"] / n, "pct0", unit="%",
             note="published: Lourie et al. 2025, abstract (18/46 = 39%)")
-    led.add("rc.predictable_list", ", ".join(t for t, p in zip(tasks, pred) if p) or "none", "str")
+    led.add("rc.predictable_list", _names(tasks, v.pred), "str")
 
-    # power calibration: how often would a task pass if it followed its own fitted law exactly,
-    # with only binomial sampling noise (item count of the task)? Truth = fit on all 104 models.
-    rng_p = bootstrap.stream(args.seed, "rc.power")
-    rates, rates_b, sim_tasks = [], [], []
-    for t in tasks:
-        n_items = int(info.set_index("task").loc[t, "n_items"])
-        a = acc[t].to_numpy(float)
-        truth = fit_exp_law(L, 1.0 - a)
-        if not truth["converged"] or truth["k"] <= 0 or truth["gamma"] <= GAMMA_MIN:
-            continue
-        p_true = np.clip(1.0 - predict(truth, L), 0.0, 1.0)
-        span_true = 100 * abs(p_true.max() - p_true.min())
-        if span_true < max(SPAN_MIN, SPAN_SE * 100 * float(binom_se(a.mean(), n_items))):
-            continue
-        sims = rng_p.binomial(n_items, p_true, size=(POWER_R, L.size)) / n_items
-        outs = [classify(L[train], s_[train], L[~train], s_[~train], L, n_items, float(s_.mean())) for s_ in sims]
-        rates.append(np.mean([o["pred"] for o in outs]))
-        rates_b.append(np.mean([o["pred_binom"] for o in outs]))
-        sim_tasks.append(t)
-    rates, rates_b = np.array(rates), np.array(rates_b)
-    in_sim = np.array([t in sim_tasks for t in tasks])
+
+def record_power(led: Ledger, v: Verdicts, p: Power) -> None:
     led.add("rc.power.r", POWER_R, "int", unit="replicates per task")
-    led.add("rc.power.n_tasks", len(sim_tasks), "int", unit="tasks",
+    led.add("rc.power.n_tasks", len(p.tasks), "int", unit="tasks",
             note="tasks whose all-model fit converges, is increasing in loss and spans more than chance noise")
-    led.add("rc.power.median_pass", 100 * float(np.median(rates)), "pct0", unit="%")
-    led.add("rc.power.expected_n", float(rates.sum()), "f1", unit="tasks",
-            note="expected number of these tasks passing the tau criterion if each were exactly its law + binomial noise")
-    led.add("rc.power.expected_n_binom", float(rates_b.sum()), "f1", unit="tasks")
-    led.add("rc.power.observed_n", int(pred[in_sim].sum()), "int", unit="tasks")
-    led.add("rc.power.observed_n_binom", int(pred_b[in_sim].sum()), "int", unit="tasks")
+    led.add("rc.power.median_pass", 100 * float(np.median(p.rates)), "pct0", unit="%")
+    led.add("rc.power.expected_n", float(p.rates.sum()), "f1", unit="tasks",
+            note="expected number of these tasks passing the tau criterion if each were exactly its law "
+                 "+ binomial noise")
+    led.add("rc.power.expected_n_binom", float(p.rates_b.sum()), "f1", unit="tasks")
+    led.add("rc.power.observed_n", int(v.pred[p.in_sim].sum()), "int", unit="tasks")
+    led.add("rc.power.observed_n_binom", int(v.pred_b[p.in_sim].sum()), "int", unit="tasks")
 
-    # agreement with Lourie et al.
-    for name, ours in (("main", pred), ("binom", pred_b)):
-        po, kappa = cohen_kappa(ours, lourie)
-        led.add(f"rc.agree.{name}.pct", 100 * po, "pct0", unit="%")
+
+def record_agreement(led: Ledger, tb: Testbed, v: Verdicts) -> None:
+    for name, ours in (("main", v.pred), ("binom", v.pred_b)):
+        po, kappa = cohen_kappa(ours, tb.lourie)
+        led.add(f"rc.agree.{name}.pct", 100 * po, "pct0", unit="%", paper=name != "binom")
         led.add(f"rc.agree.{name}.kappa", kappa, "f2")
-    cells = {}
     for oi, ours in ((1, True), (0, False)):
         for li, lab in ((1, True), (0, False)):
-            cells[(oi, li)] = int(np.sum((pred == ours) & (lourie == lab)))
-            led.add(f"rc.conf.ours{oi}_lourie{li}", cells[(oi, li)], "int", unit="tasks")
+            led.add(f"rc.conf.ours{oi}_lourie{li}", int(np.sum((v.pred == ours) & (tb.lourie == lab))), "int",
+                    unit="tasks")
+    cats = tb.info["lourie_category"].to_numpy()
+    for cat in LOURIE_CATEGORIES:
+        m = cats == cat
+        led.add(f"rc.cat.{cat}.n", int(m.sum()), "int", unit="tasks")
+        led.add(f"rc.cat.{cat}.n_ours", int(v.pred[m].sum()), "int", unit="tasks")
+        led.add(f"rc.cat.{cat}.n_ours_binom", int(v.pred_b[m].sum()), "int", unit="tasks")
+        led.add(f"rc.cat.{cat}.median_mae", float(np.nanmedian(v.mae_all[m])), "f1", unit="accuracy points")
+
+
+def record_tasks(led: Ledger, tb: Testbed, v: Verdicts) -> None:
+    for t in tb.tasks:
+        r = v.by_task[t]
+        if r.fit.optimiser_ok:
+            led.add(f"rc.task.{t}.mae", r.mae, "f1", unit="accuracy points")
+            led.add(f"rc.task.{t}.span", r.span, "f1", unit="accuracy points")
+            led.add(f"rc.task.{t}.gamma", r.fit.gamma, "f2", unit="per nat")
+
+
+def record_sensitivity(led: Ledger, s: Sensitivity) -> None:
+    for tau in SENS_TAUS:
+        led.add(f"rc.sens.tau{int(tau)}", float(s.curve[np.isclose(TAU_GRID, tau)][0]), "pct0", unit="%",
+                paper=tau != 2.0)
+    if np.isfinite(s.tau_match):
+        led.add("rc.sens.tau_match_lourie", s.tau_match, "f1", unit="accuracy points", paper=False,
+                note="smallest tau at which our fraction reaches Lourie et al.'s 39%")
+    else:
+        led.add("rc.sens.tau_match_lourie", "never (ceiling below 39%)", "str", paper=False)
+    led.add("rc.ceiling", s.ceiling, "pct0", unit="%")
+
+
+def record_gadre(led: Ledger, tb: Testbed, g: GadreCheck) -> None:
+    pub = tb.published
+    led.add("rc.gadre.n_subset", int(tb.info["in_gadre_subset17"].sum()), "int", unit="tasks")
+    led.add("rc.gadre.provenance_err_k", pub["raw_gadre2024.err_law_k"], "f3", paper=False,
+            note="published check in the raw PROVENANCE.md (k, gamma, eps)")
+    for k, value in g.rel_err.items():
+        led.add(f"rc.gadre.{k}.ours", value, "pct2", unit="% relative error")
+        led.add(f"rc.gadre.{k}.published", pub[f"gadre2024.rel_err.{k.replace('.', '_')}"], "pct2",
+                unit="% relative error",
+                note="published: Gadre et al. 2024 scaling_explorer.ipynb outputs (mlfoundations/scaling @a003c49)")
+    led.add("rc.gadre.loss_b", float(g.loss_law[2]), "f4", paper=False)
+    led.add("rc.gadre.loss_e", float(g.loss_law[3]), "f3", unit="nats/token", paper=False)
+    led.add("rc.gadre.err_k", float(g.error_law[0]), "f3")
+    led.add("rc.gadre.err_gamma", float(g.error_law[1]), "f4", unit="per nat")
+    led.add("rc.gadre.err_eps", float(g.error_law[2]), "f4")
+
+
+def record(led: Ledger, tb: Testbed, rc: RealityCheck, B: int) -> None:
+    record_design(led, tb)
+    record_verdicts(led, tb, rc.verdicts, rc.intervals, B)
+    record_power(led, rc.verdicts, rc.power)
+    record_agreement(led, tb, rc.verdicts)
+    record_tasks(led, tb, rc.verdicts)
+    record_sensitivity(led, rc.sens)
+    record_gadre(led, tb, rc.gadre)
+
+
+# --------------------------------------------------------------------------- tables
+
+def write_tables(led: Ledger, tb: Testbed, rc: RealityCheck) -> None:
+    pct = f"{100 * config.CI_LEVEL:g}%"
     write_table("rc_confusion", ["Our criterion", "Lourie: predictable", "Lourie: other"],
                 [["predictable", Key("rc.conf.ours1_lourie1"), Key("rc.conf.ours1_lourie0")],
                  ["not predictable", Key("rc.conf.ours0_lourie1"), Key("rc.conf.ours0_lourie0")]], led)
-
-    rows = []
-    for cat in ("predictable", "breakthrough", "noisy", "nonmonotonic", "trendless", "inverse"):
-        m = (info["lourie_category"] == cat).to_numpy()
-        led.add(f"rc.cat.{cat}.n", int(m.sum()), "int", unit="tasks")
-        led.add(f"rc.cat.{cat}.n_ours", int(pred[m].sum()), "int", unit="tasks")
-        led.add(f"rc.cat.{cat}.n_ours_binom", int(pred_b[m].sum()), "int", unit="tasks")
-        led.add(f"rc.cat.{cat}.median_mae", float(np.nanmedian(mae_all[m])), "f1", unit="accuracy points")
-        rows.append([cat, Key(f"rc.cat.{cat}.n"), Key(f"rc.cat.{cat}.n_ours"), Key(f"rc.cat.{cat}.n_ours_binom"),
-                     Key(f"rc.cat.{cat}.median_mae")])
+    rows = [[cat] + [Key(f"rc.cat.{cat}.{s}") for s in ("n", "n_ours", "n_ours_binom", "median_mae")]
+            for cat in LOURIE_CATEGORIES]
     write_table("rc_by_category", ["Lourie category (unverified)", "tasks", "predictable (τ)",
                                    "predictable (binomial)", "median held-out MAE (pts)"], rows, led)
-
     rows = []
-    for t, c in zip(tasks, info["lourie_category"]):
-        r = res[t]
-        base = f"rc.task.{t}"
-        if r["fit"]["optimiser_ok"]:
-            led.add(f"{base}.mae", r["mae"], "f1", unit="accuracy points")
-            led.add(f"{base}.span", r["span"], "f1", unit="accuracy points")
-            led.add(f"{base}.gamma", r["fit"]["gamma"], "f2", unit="per nat")
-            cols = [Key(f"{base}.mae"), Key(f"{base}.span"), Key(f"{base}.gamma")]
-        else:
-            cols = ["not converged"] * 3
-        fails = [c for c, bad in (("a", not r["converged"]), ("b", not r["mae"] <= TAU),
-                                  ("c", not (r["monotone"] and r["span_ok"]))) if bad]
-        verdict = "yes" if r["pred"] else "no (" + ", ".join(fails) + ")"
-        rows.append([t.replace("_", " "), c] + cols + [verdict])
+    for t in tb.tasks:
+        r = rc.verdicts.by_task[t]
+        cols = ([Key(f"rc.task.{t}.{s}") for s in ("mae", "span", "gamma")] if r.fit.optimiser_ok
+                else ["not converged"] * 3)
+        fails = [c for c, bad in (("a", not r.converged), ("b", not r.mae <= TAU),
+                                  ("c", not (r.monotone and r.span_ok))) if bad]
+        verdict = "yes" if r.pred else "no (" + ", ".join(fails) + ")"
+        rows.append([t.replace("_", " "), tb.info.loc[t, "lourie_category"]] + cols + [verdict])
     write_table("rc_tasks", ["Task", "Lourie (unverified)", "held-out MAE (pts)", "fitted span (pts)", "γ",
                              "predictable"], rows, led, align="llrrrl")
+    write_table("rc_summary", ["Quantity", "Value"], [
+        ["tasks predictable (τ criterion)", Key("rc.n_predictable")],
+        ["fraction predictable", Key("rc.frac_predictable")],
+        [f"bootstrap {pct} CI, low", Key("rc.frac_ci_lo")],
+        [f"bootstrap {pct} CI, high", Key("rc.frac_ci_hi")],
+        ["fraction predictable (binomial variant)", Key("rc.frac_predictable_binom")],
+        ["Lourie et al. (by eye, published)", Key("rc.lourie_frac_published")],
+        ["agreement with Lourie labels", Key("rc.agree.main.pct")],
+        ["Cohen's κ", Key("rc.agree.main.kappa")],
+        ["fits not converged", Key("rc.n_nonconverged")],
+    ], led)
+    rows = [[GADRE_LABELS[k], Key(f"rc.gadre.{k}.ours"), Key(f"rc.gadre.{k}.published")] for k in rc.gadre.rel_err]
+    write_table("rc_gadre_check", ["Target (RedPajama)", "ours", "published"], rows, led)
 
-    # sensitivity to tau
-    curve = np.array([100 * np.mean(conv & mono & span_ok & (mae <= tau)) for tau in TAU_GRID])
-    band = np.array([[np.percentile(100 * (conv & mono & span_ok & (mae <= tau))[draws].mean(axis=1), q)
-                      for q in (2.5, 97.5)] for tau in TAU_GRID])
-    for tau in (1.0, 2.0, 3.0, 5.0, 10.0):
-        led.add(f"rc.sens.tau{int(tau)}", float(curve[np.isclose(TAU_GRID, tau)][0]), "pct0", unit="%")
-    lourie_pct = 100 * PUBLISHED_LOURIE / n
-    tau_match = TAU_GRID[np.argmax(curve >= lourie_pct)] if np.any(curve >= lourie_pct) else np.nan
-    if np.isfinite(tau_match):
-        led.add("rc.sens.tau_match_lourie", float(tau_match), "f1", unit="accuracy points",
-                note="smallest tau at which our fraction reaches Lourie et al.'s 39%")
-    else:
-        led.add("rc.sens.tau_match_lourie", "never (ceiling below 39%)", "str")
-    led.add("rc.ceiling", 100 * float(np.mean(conv & mono & span_ok)), "pct0", unit="%")
+
+# --------------------------------------------------------------------------- figures
+
+def plot_sensitivity(tb: Testbed, s: Sensitivity) -> None:
     fig, ax = plt.subplots(figsize=(4.6, 2.8))
-    ax.fill_between(TAU_GRID, band[:, 0], band[:, 1], color=PALETTE[0], alpha=0.2, lw=0,
-                    label="95% bootstrap over tasks")
-    ax.step(TAU_GRID, curve, where="post", color=PALETTE[0], label="our criterion")
-    ax.axhline(lourie_pct, color=PALETTE[3], ls="--", lw=1, label="Lourie et al. by eye (18/46)")
+    ax.fill_between(TAU_GRID, s.band[:, 0], s.band[:, 1], color=PALETTE[0], alpha=0.2, lw=0,
+                    label=f"{100 * config.CI_LEVEL:g}% bootstrap over tasks")
+    ax.step(TAU_GRID, s.curve, where="post", color=PALETTE[0], label="our criterion")
+    n_lourie = tb.published["lourie2025.n_predictable"]
+    ax.axhline(s.lourie_pct, color=PALETTE[3], ls="--", lw=1,
+               label=f"Lourie et al. by eye ({n_lourie}/{len(tb.tasks)})")
     ax.axvline(TAU, color="black", ls=":", lw=0.8, label=f"pre-stated τ = {TAU:g} points")
     ax.set_xlabel("held-out MAE threshold τ (accuracy points)")
     ax.set_ylabel("tasks predictable (%)")
@@ -387,17 +487,20 @@ def main(argv=None) -> None:
     ax.legend(frameon=False, fontsize=7, loc="upper left")
     save_figure(fig, "rc_sensitivity")
 
-    # a few example tasks
-    ex = [t for t in ("hellaswag", "arc_easy", "piqa", "boolq", "commonsense_qa", "mmlu") if t in tasks]
+
+def plot_examples(tb: Testbed, v: Verdicts) -> None:
+    L, train = tb.L, tb.train
+    ex = [t for t in EXAMPLE_TASKS if t in tb.tasks]
     fig, axes = plt.subplots(2, 3, figsize=(7.0, 4.0), sharex=True)
     grid = np.linspace(L.min() - 0.05, L.max() + 0.05, 200)
     for ax, t in zip(axes.flat, ex):
-        a = 100 * acc[t].to_numpy(float)
+        a = 100 * tb.acc[t].to_numpy(float)
+        r = v.by_task[t]
         ax.scatter(L[train], a[train], s=8, color=PALETTE[0], label="fitted (≤ cutoff)")
         ax.scatter(L[~train], a[~train], s=14, marker="^", color=PALETTE[3], label="held out")
-        if res[t]["fit"]["optimiser_ok"]:
-            ax.plot(grid, 100 * (1 - predict(res[t]["fit"], grid)), color="black", lw=1, label="fitted law")
-        ax.set_title(f"{t} ({'predictable' if res[t]['pred'] else 'not predictable'})", fontsize=8)
+        if r.fit.optimiser_ok:
+            ax.plot(grid, 100 * (1 - r.fit.predict(grid)), color="black", lw=1, label="fitted law")
+        ax.set_title(f"{t} ({'predictable' if r.pred else 'not predictable'})", fontsize=8)
         ax.invert_xaxis()
     for ax in axes[:, 0]:
         ax.set_ylabel("accuracy (%)")
@@ -407,37 +510,18 @@ def main(argv=None) -> None:
     fig.tight_layout()
     save_figure(fig, "rc_examples")
 
-    write_table("rc_summary", ["Quantity", "Value"], [
-        ["tasks predictable (τ criterion)", Key("rc.n_predictable")],
-        ["fraction predictable", Key("rc.frac_predictable")],
-        ["bootstrap 95% CI, low", Key("rc.frac_ci_lo")],
-        ["bootstrap 95% CI, high", Key("rc.frac_ci_hi")],
-        ["fraction predictable (binomial variant)", Key("rc.frac_predictable_binom")],
-        ["Lourie et al. (by eye, published)", Key("rc.lourie_frac_published")],
-        ["agreement with Lourie labels", Key("rc.agree.main.pct")],
-        ["Cohen's κ", Key("rc.agree.main.kappa")],
-        ["fits not converged", Key("rc.n_nonconverged")],
-    ], led)
 
-    # Gadre et al. pipeline check
-    chk, ploss, perr = gadre_check(models, acc, info)
-    led.add("rc.gadre.n_subset", int(info["in_gadre_subset17"].sum()), "int", unit="tasks")
-    led.add("rc.gadre.provenance_err_k", 2.206, "f3", note="published check in the raw PROVENANCE.md (k, gamma, eps)")
-    published = {"loss.b1_m640": 0.7103, "loss.b7_m20": 0.7320, "err.b1_m640": 3.6365, "err.b7_m20": 0.0464}
-    labels = {"loss.b1_m640": "C4 loss, 1.4B, M = 640", "loss.b7_m20": "C4 loss, 6.9B, M = 20",
-              "err.b1_m640": "17-task error, 1.4B, M = 640", "err.b7_m20": "17-task error, 6.9B, M = 20"}
-    rows = []
-    for k, v in chk.items():
-        led.add(f"rc.gadre.{k}.ours", v, "pct2", unit="% relative error")
-        led.add(f"rc.gadre.{k}.published", published[k], "pct2", unit="% relative error",
-                note="published: Gadre et al. 2024 scaling_explorer.ipynb outputs (mlfoundations/scaling @a003c49)")
-        rows.append([labels[k], Key(f"rc.gadre.{k}.ours"), Key(f"rc.gadre.{k}.published")])
-    write_table("rc_gadre_check", ["Target (RedPajama)", "ours", "published"], rows, led)
-    led.add("rc.gadre.loss_b", float(ploss[2]), "f4")
-    led.add("rc.gadre.loss_e", float(ploss[3]), "f3", unit="nats/token")
-    led.add("rc.gadre.err_k", float(perr[0]), "f3")
-    led.add("rc.gadre.err_gamma", float(perr[1]), "f4", unit="per nat")
-    led.add("rc.gadre.err_eps", float(perr[2]), "f4")
+# --------------------------------------------------------------------------- main
+
+def main(argv=None) -> None:
+    args = cli.parser(__doc__).parse_args(argv)
+    tb = load()
+    rc = compute(tb, args.B, args.seed)
+    led = Ledger(SCRIPT)
+    record(led, tb, rc, args.B)
+    write_tables(led, tb, rc)
+    plot_sensitivity(tb, rc.sens)
+    plot_examples(tb, rc.verdicts)
     led.save()
 
 

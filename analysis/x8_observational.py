@@ -18,17 +18,23 @@ convergence; in the hold-out analysis the imputer is fitted on the training mode
 4. Bridge: Cerebras-GPT and Pythia are placed on PC-1 (loadings from the main set, target benchmark
    left out); for HellaSwag, WinoGrande and ARC-C, linear R^2 against PC-1 vs against log10 N.
 
+Published numbers compared against are read from data/published_comparisons.csv.
+
 Outputs: ledger part `x8_observational` (keys `obs.*`), tables `obs_pca`, `obs_family_r2`,
 `obs_holdout`, `obs_bridge`, figures `obs_pc1_flops`, `obs_bridge`.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
-from analysis.core import cli, data
-from analysis.core.ledger import Ledger
+from analysis.core import cli, data, data_related, ols
 from analysis.core.figures import PALETTE, save_figure
+from analysis.core.ledger import Ledger
+from analysis.core.pca import PCA, RankOneImputer
 from analysis.core.report import Key, write_table
 
 SCRIPT = "analysis/x8_observational.py"
@@ -40,158 +46,92 @@ LABEL = {"mmlu_acc": "MMLU", "arc_c_acc": "ARC-C", "hellaswag_acc": "HellaSwag",
 KEYNAME = {b: LABEL[b].lower().replace("-", "_") for b in BENCH}
 CUTOFF_1E21 = 84.0          # Llama-2-7B, 8.4e22 FLOPs (paper's default)
 K_PCS = 3
+FAMILY_MIN_MODELS = 3       # families with fewer models with FLOPs get no within-family R^2
 BRIDGE_TASKS = ("hellaswag_acc", "winogrande_acc", "arc_c_acc")
 BRIDGE_FAMILIES = ("Cerebras-GPT", "Pythia")
-PUBLISHED = {"pc1": 80.0, "top3": 97.0}
+PLOT_LABELLED = ("Pythia", "Llama-2", "OPT", "Qwen1.5", "StarCoder")
 
 
-class Imputer:
-    """Rank-1 PCA imputation (Ruan et al. 2024): standardise, mean-impute, iterate."""
-
-    def __init__(self, n_iter: int = 500, tol: float = 1e-10):
-        self.n_iter, self.tol = n_iter, tol
-
-    def fit(self, X):
-        X = np.asarray(X, float)
-        self.mu = np.nanmean(X, axis=0)
-        self.sd = np.nanstd(X, axis=0)
-        self._fill(X, fit=True)   # sets the fitted loadings as a side effect
-        return self
-
-    def _fill(self, X, fit: bool):
-        miss = np.isnan(X)
-        Z = np.where(miss, self.mu, X)
-        for _ in range(self.n_iter):
-            S = (Z - self.mu) / self.sd
-            if fit:
-                _, _, vt = np.linalg.svd(S, full_matrices=False)
-                self.v1 = vt[0]
-            recon = np.outer(S @ self.v1, self.v1) * self.sd + self.mu
-            new = np.where(miss, np.clip(recon, 0.0, 1.0), X)
-            if np.max(np.abs(new - Z)) < self.tol:
-                Z = new
-                break
-            Z = new
-        return Z
-
-    def transform(self, X):
-        return self._fill(np.asarray(X, float), fit=False)
+def _slug(name: str) -> str:
+    return name.lower().replace("-", "_").replace("/", "_").replace(".", "_")
 
 
-class PCA:
-    def __init__(self, standardise: bool = False):
-        self.standardise = standardise
+# --------------------------------------------------------------------------- load
 
-    def fit(self, X):
-        self.mu = X.mean(axis=0)
-        self.sd = X.std(axis=0) if self.standardise else np.ones(X.shape[1])
-        S = (X - self.mu) / self.sd
-        _, s, vt = np.linalg.svd(S, full_matrices=False)
-        self.components = vt
-        self.ratio = s ** 2 / np.sum(s ** 2)
-        # orient each PC so that its mean loading is positive (PC-1 = "more capable")
-        sign = np.where(vt.sum(axis=1) < 0, -1.0, 1.0)
-        self.components = vt * sign[:, None]
-        return self
-
-    def transform(self, X, k=None):
-        S = (np.asarray(X, float) - self.mu) / self.sd
-        return S @ self.components[:k].T
+@dataclass(frozen=True)
+class Benchmarks:
+    table: pd.DataFrame         # every model of the ObsScaling base-LLM table
+    main_set: pd.DataFrame      # the paper's 77-model main set
+    X_raw: np.ndarray           # main set x BENCH, NaN where missing
+    flops: np.ndarray           # main set training FLOPs / 1e21 (NaN where unknown)
+    published: dict
 
 
-def r2_linear(x, y):
-    x, y = np.asarray(x, float), np.asarray(y, float)
-    X = np.column_stack([np.ones_like(x), x])
-    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-    rss = np.sum((y - X @ coef) ** 2)
-    return 1 - rss / np.sum((y - y.mean()) ** 2)
-
-
-def ols_predict(Xtr, ytr, Xte):
-    Xtr = np.column_stack([np.ones(len(Xtr)), Xtr])
-    Xte = np.column_stack([np.ones(len(Xte)), Xte])
-    coef, *_ = np.linalg.lstsq(Xtr, ytr, rcond=None)
-    return np.clip(Xte @ coef, 0.0, 1.0)
-
-
-def main(argv=None) -> None:
-    cli.parser(__doc__).parse_args(argv)
+def load() -> Benchmarks:
     table = data.load_table("obsscaling_models")
-    led = Ledger(SCRIPT, record_only=(  # recorded for verification, not printed
-        r"^obs\.pca\.provenance_check\.top3$",
-    ))
     main_set = table[table["in_main_set"] == 1].reset_index(drop=True)
-    X_raw = main_set[list(BENCH)].to_numpy(float)
-    led.add("obs.n_models", len(main_set), "int", unit="models")
-    led.add("obs.n_families", main_set["family"].nunique(), "int", unit="families")
-    led.add("obs.n_bench", len(BENCH), "int", unit="benchmarks")
-    led.add("obs.k_pcs", K_PCS, "int", unit="components")
-    led.add("obs.family.min_models", 3, "int", unit="models")
-    led.add("obs.n_main_families_published", 21, "int", unit="families",
-            note="published: Ruan et al. 2024 Table B.1 (77 models, 21 families)")
-    led.add("obs.n_models_published", 77, "int", unit="models", note="published: Ruan et al. 2024 Table B.1")
-    led.add("obs.n_missing", int(np.isnan(X_raw).sum()), "int", unit="cells")
-    led.add("obs.pct_missing", 100 * float(np.isnan(X_raw).mean()), "pct2", unit="%")
+    return Benchmarks(table, main_set, main_set[list(BENCH)].to_numpy(float),
+                      main_set["train_flops_1e21"].to_numpy(float), data_related.load_published())
 
-    # 1. PCA on the full main set
-    imp = Imputer().fit(X_raw)
-    X = imp.transform(X_raw)
-    pcas = {}
-    for tag, std in (("centred", False), ("std", True)):
-        p = PCA(standardise=std).fit(X)
-        pcas[tag] = p
-        led.add(f"obs.pca.{tag}.pc1", 100 * p.ratio[0], "pct1", unit="% variance")
-        led.add(f"obs.pca.{tag}.pc2", 100 * p.ratio[1], "pct1", unit="% variance")
-        led.add(f"obs.pca.{tag}.pc3", 100 * p.ratio[2], "pct1", unit="% variance")
-        led.add(f"obs.pca.{tag}.top3", 100 * p.ratio[:3].sum(), "pct1", unit="% variance")
-    led.add("obs.pca.published.pc1", PUBLISHED["pc1"], "pct0", unit="% variance",
-            note="published: Ruan et al. 2024 Sec. 3.2 ('nearly 80%')")
-    led.add("obs.pca.published.top3", PUBLISHED["top3"], "pct0", unit="% variance",
-            note="published: Ruan et al. 2024 Sec. 3.2 (~97%)")
-    led.add("obs.pca.provenance_check.top3", 96.7, "pct1", unit="% variance",
-            note="published check in the raw PROVENANCE.md (centred PCA, rank-1 imputation): 0.802/0.119/0.046")
-    write_table("obs_pca", ["PCA", "PC-1", "PC-2", "PC-3", "top 3"], [
-        ["centred (paper)", Key("obs.pca.centred.pc1"), Key("obs.pca.centred.pc2"), Key("obs.pca.centred.pc3"),
-         Key("obs.pca.centred.top3")],
-        ["standardised", Key("obs.pca.std.pc1"), Key("obs.pca.std.pc2"), Key("obs.pca.std.pc3"),
-         Key("obs.pca.std.top3")],
-        ["published (Ruan et al.)", Key("obs.pca.published.pc1"), "–", "–", Key("obs.pca.published.top3")],
-    ], led)
 
-    # 2. within-family linearity of PC-1 in log FLOPs
-    pc1 = pcas["centred"].transform(X, 1)[:, 0]
-    flops = main_set["train_flops_1e21"].to_numpy(float)
-    rows, r2s = [], []
-    for fam in sorted(main_set["family"].unique()):
-        m = (main_set["family"] == fam).to_numpy() & np.isfinite(flops)
-        if m.sum() < 3:
+# --------------------------------------------------------------------------- compute
+
+def _others(j: int) -> list[int]:
+    return [i for i in range(len(BENCH)) if i != j]
+
+
+@dataclass(frozen=True)
+class PCAResult:
+    imputer: RankOneImputer     # fitted on the whole main set
+    X: np.ndarray               # imputed main set
+    pcas: dict                  # "centred" / "std" -> fitted PCA
+    pc1: np.ndarray             # centred PC-1 score of each main-set model
+
+
+def pca_main_set(b: Benchmarks) -> PCAResult:
+    imp = RankOneImputer().fit(b.X_raw)
+    X = imp.transform(b.X_raw)
+    pcas = {tag: PCA(standardise=std).fit(X) for tag, std in (("centred", False), ("std", True))}
+    return PCAResult(imp, X, pcas, pcas["centred"].transform(X, 1)[:, 0])
+
+
+@dataclass(frozen=True)
+class FamilyFit:
+    family: str
+    n: int
+    r2: float
+
+
+def family_linearity(b: Benchmarks, p: PCAResult) -> list[FamilyFit]:
+    """R^2 of PC-1 against log10 FLOPs within each family with enough models with FLOPs."""
+    out = []
+    for fam in sorted(b.main_set["family"].unique()):
+        m = (b.main_set["family"] == fam).to_numpy() & np.isfinite(b.flops)
+        if m.sum() < FAMILY_MIN_MODELS:
             continue
-        r2 = r2_linear(np.log10(flops[m]), pc1[m])
-        r2s.append(r2)
-        key = "obs.family." + fam.lower().replace("-", "_").replace("/", "_").replace(".", "_")
-        led.add(f"{key}.n", int(m.sum()), "int", unit="models")
-        led.add(f"{key}.r2", r2, "f2")
-        rows.append([fam, Key(f"{key}.n"), Key(f"{key}.r2")])
-    r2s = np.array(r2s)
-    led.add("obs.family.n_families", len(r2s), "int", unit="families", note="families with >= 3 models with FLOPs")
-    led.add("obs.family.median_r2", float(np.median(r2s)), "f2")
-    led.add("obs.family.min_r2", float(np.min(r2s)), "f2")
-    led.add("obs.family.n_above_09", int(np.sum(r2s > 0.9)), "int", unit="families")
-    led.add("obs.family.published_r2", 0.9, "f1", note="published: Ruan et al. 2024 Sec. 3.3, R^2 > 0.9")
-    write_table("obs_family_r2", ["Family", "models", "R² (PC-1 vs log FLOPs)"], rows, led)
+        out.append(FamilyFit(fam, int(m.sum()), ols.r2_line(np.log10(b.flops[m]), p.pc1[m])))
+    return out
 
-    # 3. hold-out prediction of each benchmark
+
+@dataclass(frozen=True)
+class Holdout:
+    train: np.ndarray
+    test: np.ndarray
+    test_f: np.ndarray          # test models with FLOPs
+    mae_pc: np.ndarray          # per benchmark, accuracy points
+    mae_flops: np.ndarray
+    n_test: np.ndarray          # test models with FLOPs and a value of the benchmark
+
+
+def holdout(b: Benchmarks) -> Holdout:
+    X_raw, flops = b.X_raw, b.flops
     train = np.isfinite(flops) & (flops <= CUTOFF_1E21)
     test = ~train
     test_f = test & np.isfinite(flops)
-    led.add("obs.holdout.n_train", int(train.sum()), "int", unit="models")
-    led.add("obs.holdout.n_test", int(test.sum()), "int", unit="models")
-    led.add("obs.holdout.n_test_flops", int(test_f.sum()), "int", unit="models")
-    led.add("obs.holdout.cutoff", CUTOFF_1E21 * 1e21, "e1", unit="FLOPs")
-    rows, mae_pc, mae_fl = [], [], []
-    for j, b in enumerate(BENCH):
-        others = [i for i in range(len(BENCH)) if i != j]
-        imp_tr = Imputer().fit(X_raw[train][:, others])
+    mae_pc, mae_fl, n_test = [], [], []
+    for j in range(len(BENCH)):
+        others = _others(j)
+        imp_tr = RankOneImputer().fit(X_raw[train][:, others])
         Ztr = imp_tr.transform(X_raw[train][:, others])
         Zte = imp_tr.transform(X_raw[test_f][:, others])
         p = PCA().fit(Ztr)
@@ -199,53 +139,157 @@ def main(argv=None) -> None:
         ok_tr = train & np.isfinite(y)
         ok_te = np.isfinite(y[test_f])
         Str = p.transform(imp_tr.transform(X_raw[ok_tr][:, others]), K_PCS)
-        pred_pc = ols_predict(Str, y[ok_tr], p.transform(Zte, K_PCS))[ok_te]
-        pred_fl = ols_predict(np.log10(flops[ok_tr])[:, None], y[ok_tr], np.log10(flops[test_f])[:, None])[ok_te]
+        pred_pc = np.clip(ols.fit_predict(Str, y[ok_tr], p.transform(Zte, K_PCS)), 0.0, 1.0)[ok_te]
+        pred_fl = np.clip(ols.fit_predict(np.log10(flops[ok_tr])[:, None], y[ok_tr],
+                                          np.log10(flops[test_f])[:, None]), 0.0, 1.0)[ok_te]
         truth = y[test_f][ok_te]
-        a, c = 100 * np.mean(np.abs(pred_pc - truth)), 100 * np.mean(np.abs(pred_fl - truth))
-        mae_pc.append(a)
-        mae_fl.append(c)
-        k = f"obs.holdout.{KEYNAME[b]}"
-        led.add(f"{k}.mae_pc", a, "f1", unit="accuracy points")
-        led.add(f"{k}.mae_flops", c, "f1", unit="accuracy points")
-        led.add(f"{k}.n_test", int(ok_te.sum()), "int", unit="models")
-        rows.append([LABEL[b], Key(f"{k}.n_test"), Key(f"{k}.mae_pc"), Key(f"{k}.mae_flops")])
-    led.add("obs.holdout.mean_mae_pc", float(np.mean(mae_pc)), "f1", unit="accuracy points")
-    led.add("obs.holdout.mean_mae_flops", float(np.mean(mae_fl)), "f1", unit="accuracy points")
-    led.add("obs.holdout.n_pc_better", int(np.sum(np.array(mae_pc) < np.array(mae_fl))), "int", unit="benchmarks")
-    rows.append(["mean", "", Key("obs.holdout.mean_mae_pc"), Key("obs.holdout.mean_mae_flops")])
-    write_table("obs_holdout", ["Benchmark", "test models", "MAE from 3 PCs (pts)", "MAE from log FLOPs (pts)"],
-                rows, led)
+        mae_pc.append(100 * np.mean(np.abs(pred_pc - truth)))
+        mae_fl.append(100 * np.mean(np.abs(pred_fl - truth)))
+        n_test.append(int(ok_te.sum()))
+    return Holdout(train, test, test_f, np.array(mae_pc), np.array(mae_fl), np.array(n_test))
 
-    # 4. bridge: Cerebras-GPT and Pythia on PC-1
-    present = {f: int((table["family"] == f).sum()) for f in BRIDGE_FAMILIES}
-    for f, n in present.items():
-        led.add(f"obs.bridge.{f.lower().replace('-', '_')}.n", n, "int", unit="models")
-    rows, wins, total = [], 0, 0
-    fig, axes = plt.subplots(2, len(BRIDGE_TASKS), figsize=(7.0, 4.0))
-    for j, b in enumerate(BRIDGE_TASKS):
-        jb = BENCH.index(b)
-        others = [i for i in range(len(BENCH)) if i != jb]
-        p = PCA().fit(imp.transform(X_raw)[:, others])
+
+@dataclass(frozen=True)
+class BridgeFit:
+    family: str
+    fi: int                     # family's index in BRIDGE_FAMILIES (its colour)
+    task: str
+    logn: np.ndarray
+    pc1: np.ndarray             # PC-1 of the other 7 benchmarks
+    y: np.ndarray
+    r2_pc1: float
+    r2_logn: float
+
+
+def bridge(b: Benchmarks, p: PCAResult) -> list[BridgeFit]:
+    out = []
+    for task in BRIDGE_TASKS:
+        jb = BENCH.index(task)
+        others = _others(jb)
+        pca = PCA().fit(p.imputer.transform(b.X_raw)[:, others])
         for fi, fam in enumerate(BRIDGE_FAMILIES):
-            sub = table[table["family"] == fam]
+            sub = b.table[b.table["family"] == fam]
             if len(sub) < 3:
                 continue
             Xs = sub[list(BENCH)].to_numpy(float)
-            Xs_f = Imputer().fit(X_raw).transform(Xs) if np.isnan(Xs).any() else Xs
-            s1 = p.transform(Xs_f[:, others], 1)[:, 0]
+            Xs_f = RankOneImputer().fit(b.X_raw).transform(Xs) if np.isnan(Xs).any() else Xs
+            s1 = pca.transform(Xs_f[:, others], 1)[:, 0]
             logn = np.log10(sub["params_billion"].to_numpy(float) * 1e9)
             y = Xs[:, jb]
-            r_pc, r_n = r2_linear(s1, y), r2_linear(logn, y)
-            k = f"obs.bridge.{fam.lower().replace('-', '_')}.{KEYNAME[b]}"
-            led.add(f"{k}.r2_pc1", r_pc, "f3")
-            led.add(f"{k}.r2_logn", r_n, "f3")
-            wins += int(r_pc > r_n)
-            total += 1
-            rows.append([fam, LABEL[b], Key(f"{k}.r2_pc1"), Key(f"{k}.r2_logn")])
-            axes[0, j].scatter(logn, 100 * y, color=PALETTE[fi], s=14, label=fam)
-            axes[1, j].scatter(s1, 100 * y, color=PALETTE[fi], s=14, label=fam)
-        axes[0, j].set_title(LABEL[b])
+            out.append(BridgeFit(fam, fi, task, logn, s1, y, ols.r2_line(s1, y), ols.r2_line(logn, y)))
+    return out
+
+
+@dataclass(frozen=True)
+class Observational:
+    pca: PCAResult
+    families: list
+    holdout: Holdout
+    bridge: list
+
+
+def compute(b: Benchmarks) -> Observational:
+    p = pca_main_set(b)
+    return Observational(p, family_linearity(b, p), holdout(b), bridge(b, p))
+
+
+# --------------------------------------------------------------------------- record
+
+def record(led: Ledger, b: Benchmarks, o: Observational) -> None:
+    pub = b.published
+    led.add("obs.n_models", len(b.main_set), "int", unit="models")
+    led.add("obs.n_families", b.main_set["family"].nunique(), "int", unit="families")
+    led.add("obs.n_bench", len(BENCH), "int", unit="benchmarks")
+    led.add("obs.k_pcs", K_PCS, "int", unit="components")
+    led.add("obs.family.min_models", FAMILY_MIN_MODELS, "int", unit="models")
+    led.add("obs.n_main_families_published", pub["ruan2024.n_main_families"], "int", unit="families",
+            note="published: Ruan et al. 2024 Table B.1 (77 models, 21 families)")
+    led.add("obs.n_models_published", pub["ruan2024.n_main_models"], "int", unit="models",
+            note="published: Ruan et al. 2024 Table B.1")
+    led.add("obs.n_missing", int(np.isnan(b.X_raw).sum()), "int", unit="cells")
+    led.add("obs.pct_missing", 100 * float(np.isnan(b.X_raw).mean()), "pct2", unit="%")
+
+    for tag, p in o.pca.pcas.items():
+        for i in range(3):
+            led.add(f"obs.pca.{tag}.pc{i + 1}", 100 * p.ratio[i], "pct1", unit="% variance")
+        led.add(f"obs.pca.{tag}.top3", 100 * p.ratio[:3].sum(), "pct1", unit="% variance")
+    led.add("obs.pca.published.pc1", pub["ruan2024.pca_pc1"], "pct0", unit="% variance",
+            note="published: Ruan et al. 2024 Sec. 3.2 ('nearly 80%')")
+    led.add("obs.pca.published.top3", pub["ruan2024.pca_top3"], "pct0", unit="% variance",
+            note="published: Ruan et al. 2024 Sec. 3.2 (~97%)")
+    led.add("obs.pca.provenance_check.top3", pub["raw_ruan2024.pca_top3"], "pct1", unit="% variance", paper=False,
+            note="published check in the raw PROVENANCE.md (centred PCA, rank-1 imputation): 0.802/0.119/0.046")
+
+    r2s = np.array([f.r2 for f in o.families])
+    for f in o.families:
+        led.add(f"obs.family.{_slug(f.family)}.n", f.n, "int", unit="models")
+        led.add(f"obs.family.{_slug(f.family)}.r2", f.r2, "f2")
+    led.add("obs.family.n_families", len(r2s), "int", unit="families", note="families with >= 3 models with FLOPs")
+    led.add("obs.family.median_r2", float(np.median(r2s)), "f2")
+    led.add("obs.family.min_r2", float(np.min(r2s)), "f2")
+    led.add("obs.family.n_above_09", int(np.sum(r2s > pub["ruan2024.family_r2_min"])), "int", unit="families")
+    led.add("obs.family.published_r2", pub["ruan2024.family_r2_min"], "f1",
+            note="published: Ruan et al. 2024 Sec. 3.3, R^2 > 0.9")
+
+    h = o.holdout
+    led.add("obs.holdout.n_train", int(h.train.sum()), "int", unit="models")
+    led.add("obs.holdout.n_test", int(h.test.sum()), "int", unit="models")
+    led.add("obs.holdout.n_test_flops", int(h.test_f.sum()), "int", unit="models")
+    led.add("obs.holdout.cutoff", CUTOFF_1E21 * 1e21, "e1", unit="FLOPs")
+    for j, bench in enumerate(BENCH):
+        k = f"obs.holdout.{KEYNAME[bench]}"
+        led.add(f"{k}.mae_pc", h.mae_pc[j], "f1", unit="accuracy points")
+        led.add(f"{k}.mae_flops", h.mae_flops[j], "f1", unit="accuracy points")
+        led.add(f"{k}.n_test", int(h.n_test[j]), "int", unit="models")
+    led.add("obs.holdout.mean_mae_pc", float(np.mean(h.mae_pc)), "f1", unit="accuracy points")
+    led.add("obs.holdout.mean_mae_flops", float(np.mean(h.mae_flops)), "f1", unit="accuracy points")
+    led.add("obs.holdout.n_pc_better", int(np.sum(h.mae_pc < h.mae_flops)), "int", unit="benchmarks")
+
+    for fam in BRIDGE_FAMILIES:
+        led.add(f"obs.bridge.{_slug(fam)}.n", int((b.table["family"] == fam).sum()), "int", unit="models")
+    for f in o.bridge:
+        k = f"obs.bridge.{_slug(f.family)}.{KEYNAME[f.task]}"
+        led.add(f"{k}.r2_pc1", f.r2_pc1, "f3")
+        led.add(f"{k}.r2_logn", f.r2_logn, "f3")
+    led.add("obs.bridge.n_pc1_better", sum(int(f.r2_pc1 > f.r2_logn) for f in o.bridge), "int",
+            unit="family-task pairs")
+    led.add("obs.bridge.n_pairs", len(o.bridge), "int", unit="family-task pairs")
+
+
+# --------------------------------------------------------------------------- tables
+
+def write_tables(led: Ledger, o: Observational) -> None:
+    def pcs(tag):
+        return [Key(f"obs.pca.{tag}.{s}") for s in ("pc1", "pc2", "pc3", "top3")]
+
+    write_table("obs_pca", ["PCA", "PC-1", "PC-2", "PC-3", "top 3"], [
+        ["centred (paper)"] + pcs("centred"),
+        ["standardised"] + pcs("std"),
+        ["published (Ruan et al.)", Key("obs.pca.published.pc1"), "–", "–", Key("obs.pca.published.top3")],
+    ], led)
+    rows = [[f.family, Key(f"obs.family.{_slug(f.family)}.n"), Key(f"obs.family.{_slug(f.family)}.r2")]
+            for f in o.families]
+    write_table("obs_family_r2", ["Family", "models", "R² (PC-1 vs log FLOPs)"], rows, led)
+    rows = [[LABEL[b]] + [Key(f"obs.holdout.{KEYNAME[b]}.{s}") for s in ("n_test", "mae_pc", "mae_flops")]
+            for b in BENCH]
+    rows.append(["mean", "", Key("obs.holdout.mean_mae_pc"), Key("obs.holdout.mean_mae_flops")])
+    write_table("obs_holdout", ["Benchmark", "test models", "MAE from 3 PCs (pts)", "MAE from log FLOPs (pts)"],
+                rows, led)
+    rows = [[f.family, LABEL[f.task]] + [Key(f"obs.bridge.{_slug(f.family)}.{KEYNAME[f.task]}.{s}")
+                                         for s in ("r2_pc1", "r2_logn")] for f in o.bridge]
+    write_table("obs_bridge", ["Family", "Task", "R² vs PC-1", "R² vs log N"], rows, led, align="llrr")
+
+
+# --------------------------------------------------------------------------- figures
+
+def plot_bridge(o: Observational) -> None:
+    fig, axes = plt.subplots(2, len(BRIDGE_TASKS), figsize=(7.0, 4.0))
+    for f in o.bridge:
+        j = BRIDGE_TASKS.index(f.task)
+        axes[0, j].scatter(f.logn, 100 * f.y, color=PALETTE[f.fi], s=14, label=f.family)
+        axes[1, j].scatter(f.pc1, 100 * f.y, color=PALETTE[f.fi], s=14, label=f.family)
+    for j, task in enumerate(BRIDGE_TASKS):
+        axes[0, j].set_title(LABEL[task])
         axes[0, j].set_xlabel("log10 parameters N")
         axes[1, j].set_xlabel("PC-1 of the other 7 benchmarks (a.u.)")
     for ax in axes[:, 0]:
@@ -253,23 +297,22 @@ def main(argv=None) -> None:
     axes[0, 0].legend(frameon=False, fontsize=7)
     fig.tight_layout()
     save_figure(fig, "obs_bridge")
-    led.add("obs.bridge.n_pc1_better", wins, "int", unit="family-task pairs")
-    led.add("obs.bridge.n_pairs", total, "int", unit="family-task pairs")
-    write_table("obs_bridge", ["Family", "Task", "R² vs PC-1", "R² vs log N"], rows, led, align="llrr")
 
+
+def plot_pc1_flops(b: Benchmarks, o: Observational) -> None:
+    flops, pc1 = b.flops, o.pca.pc1
     fig, ax = plt.subplots(figsize=(5.6, 3.2))
-    fams = sorted(main_set["family"].unique())
-    for i, fam in enumerate(fams):
-        m = (main_set["family"] == fam).to_numpy() & np.isfinite(flops)
+    for i, fam in enumerate(sorted(b.main_set["family"].unique())):
+        m = (b.main_set["family"] == fam).to_numpy() & np.isfinite(flops)
         if m.sum() == 0:
             continue
-        o = np.argsort(flops[m])
-        ax.plot(np.log10(flops[m][o] * 1e21), pc1[m][o], marker="o", ms=3, lw=0.8,
+        order = np.argsort(flops[m])
+        ax.plot(np.log10(flops[m][order] * 1e21), pc1[m][order], marker="o", ms=3, lw=0.8,
                 color=PALETTE[i % len(PALETTE)], alpha=1.0 if fam == "Pythia" else 0.55,
-                label=fam if fam in ("Pythia", "Llama-2", "OPT", "Qwen1.5", "StarCoder") else None)
-    cer = table[table["family"] == "Cerebras-GPT"]
+                label=fam if fam in PLOT_LABELLED else None)
+    cer = b.table[b.table["family"] == "Cerebras-GPT"]
     if len(cer):
-        s = pcas["centred"].transform(cer[list(BENCH)].to_numpy(float), 1)[:, 0]
+        s = o.pca.pcas["centred"].transform(cer[list(BENCH)].to_numpy(float), 1)[:, 0]
         ax.plot(np.log10(cer["train_flops_1e21"].to_numpy(float) * 1e21), s, marker="s", ms=4, color="black",
                 lw=1, label="Cerebras-GPT (not in main set)")
     ax.axvline(np.log10(CUTOFF_1E21 * 1e21), color="black", ls=":", lw=0.8)
@@ -277,6 +320,19 @@ def main(argv=None) -> None:
     ax.set_ylabel("PC-1 (centred, a.u.)")
     ax.legend(frameon=False, fontsize=6.5, loc="upper left")
     save_figure(fig, "obs_pc1_flops")
+
+
+# --------------------------------------------------------------------------- main
+
+def main(argv=None) -> None:
+    cli.parser(__doc__).parse_args(argv)
+    b = load()
+    o = compute(b)
+    led = Ledger(SCRIPT)
+    record(led, b, o)
+    write_tables(led, o)
+    plot_bridge(o)
+    plot_pc1_flops(b, o)
     led.save()
 
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Maintainer script: regenerate the curated tables in data/ from the raw published folder.
 
-    python data/curate.py /path/to/raw/cerebras_pythia [--out data]
+    python -m data.curate /path/to/raw/cerebras_pythia [--out data]     (from the repository root)
 
 The build never runs this script; it reads the files this script writes (checked by
 `analysis.core.data.verify_checksums`). Running it again on the same raw folder gives
@@ -14,7 +14,9 @@ Rules followed here:
   declares), with LF line endings and UTF-8 without BOM.
 * `SHA256SUMS` is rewritten: entries for the files written here are replaced, entries for
   other files (tables owned by other curation scripts) are kept if those files still exist.
-* Every cross-check failure stops the script before anything is written.
+* Every cross-check failure, and every table that fails its schema (`data.write_curated`
+  validates before writing), stops the script before anything is written; each file is
+  written atomically (analysis/core/atomic.py).
 
 Only the csv/gzip standard library is used for reading and writing, so strings pass through
 untouched.
@@ -30,19 +32,20 @@ import sys
 from fractions import Fraction
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from analysis.core.atomic import write_text  # noqa: E402
-from analysis.core.data import (  # noqa: E402
+from analysis.core.atomic import write_text
+from analysis.core.config import PYTHIA_TASK
+from analysis.core.data import (
     CEREBRAS_TASKS,
     PYTHIA_CORE_TASKS,
     PYTHIA_TOKENS_PER_STEP,
     REGISTRY,
+    DataError,
     load_table,
     pythia_model_order,
     read_checksums,
+    write_curated,
 )
-from analysis.core.paths import CHECKSUMS, DATA  # noqa: E402
+from analysis.core.paths import CHECKSUMS, DATA
 
 # Files written by this script (the curated tables plus the human-readable notes).
 TABLE_FILES = {
@@ -72,10 +75,8 @@ S2_COLUMN_TO_TASK = {  # published column heading (spaces after hyphens removed)
     "ARC-e": "arc_easy", "ARC-c": "arc_challenge", "OpenBookQA": "openbookqa",
     "Downstream Average": "downstream_avg",
 }
-CEREBRAS_TO_PYTHIA_TASK = {
-    "lambada": "lambada_openai", "piqa": "piqa", "winogrande": "winogrande",
-    "arc_easy": "arc_easy", "arc_challenge": "arc_challenge",
-}
+# The tasks evaluated on both families, Cerebras suffix -> harness name: config.PYTHIA_TASK (one owner).
+CEREBRAS_TO_PYTHIA_TASK = PYTHIA_TASK
 
 CEREBRAS_COLUMNS = (
     ["model", "params_label", "params_nominal", "params_total_derived", "params_nonembedding_derived",
@@ -671,7 +672,7 @@ def merged_checksums(out_dir: Path, new: dict[str, str]) -> dict[str, str]:
 
 
 def curate(raw_dir: Path, out_dir: Path) -> list[Path]:
-    """Build every curated file in memory, run the cross-checks, then write and validate them."""
+    """Build every curated file in memory, run the cross-checks, validate, then write them."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     check(raw_dir.is_dir(), f"raw folder not found: {raw_dir}")
     check((raw_dir / "PROVENANCE.md").is_file(), f"{raw_dir} has no PROVENANCE.md; is it the cerebras_pythia folder?")
@@ -696,20 +697,14 @@ def curate(raw_dir: Path, out_dir: Path) -> list[Path]:
               f"{filename}: header differs from the schema in analysis/core/data.py")
     notes = sources_md(raw_dir, facts)
 
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for filename, text in texts.items():
-        write_text(out_dir / filename, text)
-        written.append(out_dir / filename)
+    written = write_curated(out_dir, texts)   # validated against the schemas before anything is written
     write_text(out_dir / NOTES_FILE, notes)
     written.append(out_dir / NOTES_FILE)
     entries = merged_checksums(out_dir, {f: sha256_text(t) for f, t in texts.items()})
     write_text(out_dir / CHECKSUMS.name, "".join(f"{digest}  {name}\n" for name, digest in entries.items()))
     written.append(out_dir / CHECKSUMS.name)
 
-    # the files written must pass the validation the analysis uses, and match their checksums
-    for name in TABLE_FILES:
-        load_table(name, out_dir)
+    # the files written must match their checksums
     listed = read_checksums(out_dir / CHECKSUMS.name)
     for filename in texts:
         digest = hashlib.sha256((out_dir / filename).read_bytes()).hexdigest()
@@ -724,7 +719,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         written = curate(args.raw_dir, args.out)
-    except CurationError as exc:
+    except (CurationError, DataError) as exc:
         print(f"curate.py: {exc}", file=sys.stderr)
         return 1
     for path in written:

@@ -2,7 +2,7 @@
 """Maintainer script: curate Epoch AI's reconstruction of the Chinchilla (Hoffmann et al. 2022)
 Fig. 4 points, and the published parameter estimates to compare a refit against.
 
-    python data/curate_chinchilla.py /path/to/raw/chinchilla_epoch2024 [--out data]
+    python -m data.curate_chinchilla /path/to/raw/chinchilla_epoch2024 [--out data]     (from the repository root)
 
 Writes
 * `chinchilla_epoch.csv`: the 245 points of `svg_extracted_data.csv`, in the raw file order,
@@ -15,7 +15,9 @@ Writes
   PROVENANCE.md (Epoch's notebook outputs) and in Hoffmann et al. (2022), one row per
   (estimate set, parameter), each with its source. Only values stated there are listed.
 
-Then rewrites `SHA256SUMS` via `analysis.core.data.write_checksums`. Running the script again
+Both tables are validated against their schemas before anything is written and each file is written
+atomically (`analysis.core.data.write_curated`); then `SHA256SUMS` is rewritten via
+`analysis.core.data.write_checksums`. Running the script again
 on the same raw folder gives byte-identical files (tests/test_chinchilla.py checks this).
 """
 from __future__ import annotations
@@ -26,11 +28,8 @@ import io
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from analysis.core import data  # noqa: E402
-from analysis.core.atomic import write_text  # noqa: E402
-from analysis.core.paths import DATA  # noqa: E402
+from analysis.core import data
+from analysis.core.paths import DATA
 
 RAW_FILE = "svg_extracted_data.csv"
 RAW_HEADER = ["x", "y", "color", "Model Size", "Training FLOP", "hex_color", "loss"]
@@ -134,26 +133,30 @@ def published_rows() -> list[list[str]]:
     return [list(r) for r in PUBLISHED]
 
 
-def curate(raw_dir: Path, out: Path) -> None:
-    raw_dir, out = Path(raw_dir), Path(out)
-    epoch = _csv_text(EPOCH_COLUMNS, epoch_rows(raw_dir))
-    published = _csv_text(PUBLISHED_COLUMNS, published_rows())
-    out.mkdir(parents=True, exist_ok=True)
-    write_text(out / "chinchilla_epoch.csv", epoch)
-    write_text(out / "chinchilla_published.csv", published)
-    for name in ("chinchilla_epoch", "chinchilla_published"):  # validate what was written
-        data.load_table(name, out)
-    data.write_checksums(out)
+def curate(raw_dir: Path, out_dir: Path) -> list[Path]:
+    """Build both tables in memory, validate them, then write them and SHA256SUMS."""
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    texts = {"chinchilla_epoch.csv": _csv_text(EPOCH_COLUMNS, epoch_rows(raw_dir)),
+             "chinchilla_published.csv": _csv_text(PUBLISHED_COLUMNS, published_rows())}
+    written = data.write_curated(out_dir, texts)
+    written.append(data.write_checksums(out_dir))
+    return written
 
 
-def main(argv=None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
-    p.add_argument("raw_dir", type=Path)
-    p.add_argument("--out", type=Path, default=DATA)
-    args = p.parse_args(argv)
-    curate(args.raw_dir, args.out)
-    print(f"wrote {args.out / 'chinchilla_epoch.csv'}, {args.out / 'chinchilla_published.csv'} and SHA256SUMS")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument("raw_dir", type=Path, help="the raw chinchilla_epoch2024 folder (with PROVENANCE.md)")
+    parser.add_argument("--out", type=Path, default=DATA, help="output folder (default: the repository's data/)")
+    args = parser.parse_args(argv)
+    try:
+        written = curate(args.raw_dir, args.out)
+    except (CurationError, data.DataError) as exc:
+        print(f"curate_chinchilla.py: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -2,7 +2,7 @@
 """Maintainer script: curate the related-work tables (Gadre et al. 2024, Lourie et al. 2025,
 Ruan et al. 2024) from the raw published folders.
 
-    python data/curate_related.py /work/shared/data/raw [--out data]
+    python -m data.curate_related /work/shared/data/raw [--out data]     (from the repository root)
 
 Writes (values copied as the published strings; units in the column names):
   gadre_models.csv       104 Gadre et al. models: identifiers, N, D, M = D/N, 6ND, validation losses
@@ -10,7 +10,10 @@ Writes (values copied as the published strings; units in the column names):
   gadre_task_info.csv    46 tasks: Gadre metadata, 17-task subset flag, Lourie et al. category
                          (UNVERIFIED second-hand transcription, see the raw PROVENANCE.md)
   obsscaling_models.csv  Ruan et al. base-LLM benchmark table with the main-set flag
-then rewrites data/SHA256SUMS (when writing into data/).
+Every table is validated against its schema before anything is written, and each file is written
+atomically (`analysis.core.data.write_curated`); then SHA256SUMS is rewritten, keeping the sum of every other registered
+table present, e.g. the hand-transcribed published_comparisons.csv (the third-party numbers the
+analysis compares against; schema and rules in analysis/core/data_related.py).
 """
 from __future__ import annotations
 
@@ -19,6 +22,9 @@ import csv
 import io
 import sys
 from pathlib import Path
+
+from analysis.core import data
+from analysis.core.paths import DATA
 
 GADRE_DIR = "gadre2024_overtraining"
 GADRE_CSV = "gadre2024_104models_loss_and_46task_accuracy.csv"
@@ -58,23 +64,27 @@ def _read(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _write(path: Path, header: list[str], rows: list[list]) -> None:
+class CurationError(RuntimeError):
+    """The raw folder does not have the shape this script was written for."""
+
+
+def _csv_text(header: list[str], rows: list[list]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     w.writerows(rows)
-    path.write_text(buf.getvalue(), encoding="utf-8")
+    return buf.getvalue()
 
 
 def curate(raw: Path, out: Path) -> list[Path]:
     raw, out = Path(raw), Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    texts: dict[str, str] = {}
     gadre = _read(raw / GADRE_DIR / GADRE_CSV)
     if len(gadre) != 104:
-        raise SystemExit(f"expected 104 Gadre models, found {len(gadre)}")
+        raise CurationError(f"expected 104 Gadre models, found {len(gadre)}")
     tasks = sorted(k[4:] for k in gadre[0] if k.startswith("acc_"))
     if len(tasks) != 46:
-        raise SystemExit(f"expected 46 Gadre tasks, found {len(tasks)}")
+        raise CurationError(f"expected 46 Gadre tasks, found {len(tasks)}")
     gadre.sort(key=lambda r: r["name"])
 
     header = ["model", "corpus", "model_config", "params_count", "params_no_embed_count", "train_tokens",
@@ -83,31 +93,28 @@ def curate(raw: Path, out: Path) -> list[Path]:
     rows = [[r["name"], r["dataset_name"], r["model_config"], r["params"], r["params_no_embed"], r["tokens"],
              r["token_multiplier_M"], r["chinchilla_multiplier"], r["flops_6ND"]] + [r[f"loss_{s}"] for s in LOSS_SPLITS]
             for r in gadre]
-    written = [out / "gadre_models.csv"]
-    _write(written[-1], header, rows)
+    texts["gadre_models.csv"] = _csv_text(header, rows)
 
     rows = [[r["name"], t, r[f"acc_{t}"]] for r in gadre for t in tasks]
-    written.append(out / "gadre_tasks.csv")
-    _write(written[-1], ["model", "task", "accuracy_fraction"], rows)
+    texts["gadre_tasks.csv"] = _csv_text(["model", "task", "accuracy_fraction"], rows)
 
     meta = {r["Eval Task"]: r for r in _read(raw / GADRE_DIR / "exp_data" / "eval_metadata.csv")}
     lourie = {r["task"]: r for r in _read(raw / LOURIE_CSV)}
     if set(lourie) != set(tasks):
-        raise SystemExit("Lourie task list does not match the Gadre task columns")
+        raise CurationError("Lourie task list does not match the Gadre task columns")
     rows = []
     for t in tasks:
         m = meta[t]
         rows.append([t, m["Task Category"], m["Task Type"], m["#shots"], m["#datapoints"], m["Random baseline"],
                      int(t in GADRE_SUBSET17), lourie[t]["lourie2025_category"], LOURIE_STATUS,
                      "mlfoundations/scaling exp_data/eval_metadata.csv @79adc263; Lourie: zrobertson466920 blog @62ff0676"])
-    written.append(out / "gadre_task_info.csv")
-    _write(written[-1], ["task", "gadre_category", "task_type", "num_shots", "n_items", "random_baseline_acc_pct",
+    texts["gadre_task_info.csv"] = _csv_text(["task", "gadre_category", "task_type", "num_shots", "n_items", "random_baseline_acc_pct",
                          "in_gadre_subset17", "lourie_category", "lourie_label_status", "source"], rows)
 
     obs = _read(raw / OBS_CSV)
     missing = set(OBS_PREREGISTERED) - {r["Model"] for r in obs}
     if missing:
-        raise SystemExit(f"preregistered models missing from {OBS_CSV}: {sorted(missing)}")
+        raise CurationError(f"preregistered models missing from {OBS_CSV}: {sorted(missing)}")
     rows = []
     for r in sorted(obs, key=lambda r: (r["Model Family"], r["Model"])):
         if r["Model"] in OBS_PREREGISTERED:
@@ -118,25 +125,27 @@ def curate(raw: Path, out: Path) -> list[Path]:
             group = "misc"
         rows.append([r["Model"], r["Model Family"], r["Model Size (B)"], r["Pretraining Data Size (T)"],
                      r["FLOPs (1E21)"]] + [r[b] for b in OBS_BENCH] + [group, int(group == "main")])
-    written.append(out / "obsscaling_models.csv")
-    _write(written[-1], ["model", "family", "params_billion", "train_tokens_trillion", "train_flops_1e21"]
+    texts["obsscaling_models.csv"] = _csv_text(["model", "family", "params_billion", "train_tokens_trillion", "train_flops_1e21"]
            + list(OBS_BENCH_COLS) + ["model_set", "in_main_set"], rows)
+    written = data.write_curated(out, texts)
+    written.append(data.write_checksums(out))
     return written
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("raw", type=Path, help="the raw data root (holds gadre2024_overtraining/ etc.)")
-    p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    p.add_argument("--out", type=Path, default=DATA, help="output folder (default: the repository's data/)")
     args = p.parse_args(argv)
-    written = curate(args.raw, args.out)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from analysis.core import data
-    data.write_checksums(args.out)
+    try:
+        written = curate(args.raw, args.out)
+    except (CurationError, data.DataError) as exc:
+        print(f"curate_related.py: {exc}", file=sys.stderr)
+        return 1
     for path in written:
         print(f"wrote {path}")
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())

@@ -2,19 +2,18 @@
 
 The expected statuses below come from reading the paper, not from our output: the issue
 asks that these headline claims be reproduced at the paper's printed precision or explained.
+The classification rule itself (analysis/core/audit.py) is tested on constructed claims.
 """
 import csv
 
 import pytest
 
-from analysis import s6_audit
-from analysis.core import ledger, paths
+from analysis.core import audit, config, ledger, paths
 
 HEADLINE = [
     "abs_loss_adj_r2", "abs_kaplan_alpha", "abs_n_poor", "abs_task_mape", "abs_loss_mape",
     "t1_kaplan_alpha", "t1_kaplan_l_inf", "t1_kaplan_adj_r2", "t1_kaplan_aic", "txt_kaplan_bic",
-    *[f"t2_{t}_{m}" for t in ("lambada", "hellaswag", "piqa", "winogrande", "arc_easy", "arc_challenge",
-                              "openbookqa") for m in ("alpha", "pl", "sig")],
+    *[f"t2_{t}_{m}" for t in config.CEREBRAS_TASKS for m in ("alpha", "pl", "sig")],   # Table 2
     "txt_pearson_r", "txt_pearson_p", "txt_spearman_rho", "txt_spearman_p", "txt_corr_pairs",
 ]
 
@@ -63,7 +62,64 @@ def test_every_claim_has_a_row_and_every_non_reproduced_row_a_reason(claims, ent
 ])
 def test_compare_rule(comparison, paper, ours, spec, expected):
     claim = {"paper_value": paper, "comparison": comparison}
-    assert s6_audit.compare(claim, {"value": ours, "format": spec}) is expected
+    assert audit.claim_holds(claim, {"value": ours, "format": spec}) is expected
+
+
+def _claim(paper_value, comparison="eq", key="task.lambada.bpl.alpha"):
+    return {"claim_id": "c", "ledger_key": key, "paper_value": paper_value, "comparison": comparison}
+
+
+def _entry(value, spec):
+    return {"value": value, "format": spec}
+
+
+NOT_IDENTIFIED = {"loss.chinchilla.alpha_identified": _entry(0, "int"),
+                  "loss.kaplan.alpha_identified": _entry(1, "int")}
+
+
+@pytest.mark.parametrize("key, expected", [
+    ("loss.chinchilla.alpha", False),
+    ("loss.chinchilla.l_inf_ci_lo", False),
+    ("loss.kaplan.alpha", True),
+    ("loss.best_by_aic", True),             # not a quantity of one form
+    ("task.lambada.bpl.alpha", True),
+])
+def test_identified_follows_the_forms_profile_flag(key, expected):
+    assert audit.identified(key, NOT_IDENTIFIED) is expected
+
+
+def test_a_differing_claim_on_a_non_identified_form_is_not_reproducible():
+    claim = _claim("0.50", key="loss.chinchilla.alpha")
+    verdict = audit.judge(claim, _entry(1.234, "f3"), NOT_IDENTIFIED)
+    assert verdict.status == audit.NOT_REPRODUCIBLE
+    assert verdict.reason == audit.UNEXPLAINED
+    # the same value on an identified form merely differs
+    claim = _claim("0.50", key="loss.kaplan.alpha")
+    assert audit.judge(claim, _entry(1.234, "f3"), NOT_IDENTIFIED).status == audit.DIFFERS
+
+
+def test_reasons_are_printed_only_where_they_explain_something():
+    holds = _claim("0.106")
+    assert audit.judge(holds, _entry(0.10609, "f3"), {}, reason="why").reason == ""
+    # a reproduced claim with an alternative keeps the reason: it names the undocumented choice
+    verdict = audit.judge(holds, _entry(0.10609, "f3"), {}, alt=_entry(0.2, "f3"), reason="why")
+    assert verdict.status == audit.REPRODUCED and verdict.reason == "why"
+    assert verdict.alt == audit.Printed(0.2, "f3")
+    assert audit.judge(_claim("0.2"), _entry(0.10609, "f3"), {}, reason="why").reason == "why"
+
+
+@pytest.mark.parametrize("paper, comparison, ours_spec, paper_expected, ours_expected", [
+    ("0.99", "eq", "f3", audit.Printed(0.99, "f2"), "f2"),        # both at the paper's 2 decimals
+    ("13.1", "eq", "pct2", audit.Printed(13.1, "pct1"), "pct1"),
+    ("16", "gt", "pct1", audit.Printed(16.0, "pct0"), "pct1"),    # an inequality keeps our precision
+    ("6", "eq", "int", audit.Printed(6, "int"), "int"),
+    ("Kaplan", "eq", "str", audit.Printed("Kaplan", "str"), "str"),
+])
+def test_both_sides_are_recorded_at_the_papers_precision(paper, comparison, ours_spec, paper_expected, ours_expected):
+    value = "Kaplan" if ours_spec == "str" else (6 if ours_spec == "int" else 0.987654)
+    verdict = audit.judge(_claim(paper, comparison), _entry(value, ours_spec), {})
+    assert verdict.paper == paper_expected
+    assert verdict.ours == audit.Printed(value, ours_expected)
 
 
 def test_non_identified_quantities_are_not_reproducible(entries):

@@ -1,16 +1,22 @@
-"""Chinchilla / Epoch AI refit: curation is byte-reproducible, the Huber/LSE fit recovers known parameters."""
+"""Chinchilla / Epoch AI refit: curation is byte-reproducible, the Huber/LSE estimator
+(analysis/core/chinchilla_estimator.py) recovers known parameters, and its bootstrap and
+profile intervals follow the confidence level."""
 from __future__ import annotations
 
 
 import numpy as np
 import pytest
 from _helpers import load_data_script, require_raw
+from scipy import optimize, stats
 
-from analysis import x6_chinchilla as x6
-from analysis.core import data
+from analysis.core import chinchilla_estimator as ce
+from analysis.core import data, fitting, forms
 from analysis.core.paths import DATA
+from analysis.core.profile_likelihood import lr_cut, profile_interval
 
 FILES = ("chinchilla_epoch.csv", "chinchilla_published.csv")
+# a Chinchilla-like law on the log scale: (a, b, e, alpha, beta)
+THETA = np.array([np.log(406.4), np.log(410.7), np.log(1.69), 0.34, 0.28])
 
 
 def _load_curate():
@@ -36,30 +42,111 @@ def test_curated_tables_load():
     assert row.value == 0.3478 and row.ci_lo == 0.317 and row.ci_hi == 0.373
 
 
+def test_epoch_points_use_d_equals_c_over_6n_and_drop_the_outliers():
+    t = data.load_table("chinchilla_epoch")
+    pts = ce.epoch_points()
+    np.testing.assert_allclose(6 * pts.n * pts.d, t["train_flops"].to_numpy(float), rtol=1e-12)
+    lN, lD, lL = pts.logs
+    assert lN.size == lD.size == lL.size == int((t["epoch_outlier_derived"] == 0).sum())
+    assert np.exp(lL).max() < pts.loss[~pts.keep].min()
+
+
 def test_gradient_matches_finite_differences():
     rng = np.random.default_rng(0)
     lN, lD = rng.uniform(18, 24, 50), rng.uniform(21, 27, 50)
     lL = np.log(1.7 + 400 * np.exp(-0.34 * lN) + 400 * np.exp(-0.28 * lD)) + rng.normal(0, 0.01, 50)
     theta = np.array([6.0, 6.0, 0.5, 0.33, 0.29])
-    f0, g = x6.huber_lse(theta, lN, lD, lL)
+    f0, g = ce.huber_lse(theta, lN, lD, lL)
     num = np.empty(5)
     for i in range(5):
         h = np.zeros(5)
         h[i] = 1e-7
-        num[i] = (x6.huber_lse(theta + h, lN, lD, lL)[0] - x6.huber_lse(theta - h, lN, lD, lL)[0]) / 2e-7
+        num[i] = (ce.huber_lse(theta + h, lN, lD, lL)[0] - ce.huber_lse(theta - h, lN, lD, lL)[0]) / 2e-7
     np.testing.assert_allclose(g, num, rtol=1e-4, atol=1e-9)
+
+
+def test_predicted_loss_is_the_additive_law():
+    n, d = np.geomspace(1e8, 1e11, 5), np.geomspace(1e9, 1e13, 5)
+    E, A, B, alpha, beta = 1.69, 406.4, 410.7, 0.34, 0.28
+    np.testing.assert_allclose(ce.predicted_loss(THETA, np.log(n), np.log(d)),
+                               E + A / n ** alpha + B / d ** beta, rtol=1e-12)
+
+
+def _noise_free_points():
+    n, d = np.meshgrid(np.geomspace(7e7, 2e10, 9), np.geomspace(1e9, 5e11, 9))
+    n, d = n.ravel(), d.ravel()
+    return np.log(n), np.log(d), np.log(ce.predicted_loss(THETA, np.log(n), np.log(d)))
 
 
 def test_huber_lse_fit_recovers_known_parameters():
     """Noise-free points on a (N, D) grid: the grid-started L-BFGS-B fit returns the true law."""
-    E, A, B, alpha, beta = 1.69, 406.4, 410.7, 0.34, 0.28
-    n, d = np.meshgrid(np.geomspace(7e7, 2e10, 9), np.geomspace(1e9, 5e11, 9))
-    n, d = n.ravel(), d.ravel()
-    loss = E + A / n ** alpha + B / d ** beta
-    starts = x6.grid_starts()[::25]  # a thinned grid keeps the test fast
-    theta, f, n_conv, n_starts, _ = x6.fit_grid(np.log(n), np.log(d), np.log(loss), starts=starts)
-    est = x6.natural(theta)
-    assert f < 1e-12
-    assert n_conv > 0
-    for name, true in (("E", E), ("A", A), ("B", B), ("alpha", alpha), ("beta", beta)):
+    starts = ce.grid_starts()[::25]  # a thinned grid keeps the test fast
+    fit = ce.fit_grid(*_noise_free_points(), starts=starts)
+    est = ce.natural(fit.theta, compute=1e23)
+    assert fit.objective < 1e-12
+    assert 0 < fit.n_converged <= fit.n_starts == len(starts)
+    for name, true in (("E", 1.69), ("A", 406.4), ("B", 410.7), ("alpha", 0.34), ("beta", 0.28)):
         assert est[name] == pytest.approx(true, rel=2e-3), name
+
+
+def test_n_at_optimum_counts_objectives_within_the_relative_tolerance():
+    objectives = np.array([2.0, 2.0 * (1 + ce.OPTIMUM_RTOL / 2), 2.0 * (1 + 2 * ce.OPTIMUM_RTOL), np.inf])
+    assert ce.GridFit(THETA, 2.0, 3, objectives).n_at_optimum == 2
+
+
+def test_tokens_per_parameter_is_the_compute_optimum():
+    """tpp from Hoffmann et al.'s eq. 4 equals D/N at the numerical minimum of L(N, C / (6 N))."""
+    compute = 6 * 70e9 * 1.4e12
+    nat = ce.natural(THETA, compute)
+
+    def loss_at(log_n):
+        n = np.exp(log_n)
+        return float(ce.predicted_loss(THETA, np.array([log_n]), np.array([np.log(compute / (6 * n))]))[0])
+
+    best = optimize.minimize_scalar(loss_at, bounds=(np.log(1e8), np.log(1e13)), method="bounded",
+                                    options={"xatol": 1e-10})
+    n_opt = np.exp(best.x)
+    assert nat["tpp_chinchilla"] == pytest.approx(compute / (6 * n_opt) / n_opt, rel=1e-4)
+    assert nat["a_opt"] + nat["b_opt"] == pytest.approx(1.0)
+
+
+def test_bootstrap_of_noise_free_points_returns_the_truth():
+    lN, lD, lL = _noise_free_points()
+    boot = ce.bootstrap_fit(THETA, lN, lD, lL, B=20, seed=1, label="test")
+    assert boot.n_requested == 20 and boot.draws.shape[0] + boot.n_failed == 20
+    np.testing.assert_allclose(boot.draws, np.tile(THETA, (len(boot.draws), 1)), rtol=1e-6, atol=1e-8)
+
+
+def test_bootstrap_intervals_follow_the_level():
+    lN, lD, lL = ce.epoch_points().logs
+    fit = ce.fit_grid(lN, lD, lL, starts=ce.grid_starts()[::150])
+    boot = ce.bootstrap_fit(fit.theta, lN, lD, lL, B=80, seed=3, label="test")
+    assert boot.draws.shape[0] + boot.n_failed == 80
+    cols = boot.natural_draws(compute=1e23)
+    wide, narrow = boot.intervals(1e23, level=0.9), boot.intervals(1e23, level=0.5)
+    for p in ce.NATURAL:
+        assert wide[p].lo <= narrow[p].lo <= narrow[p].hi <= wide[p].hi, p
+        share = np.mean((cols[p] >= wide[p].lo) & (cols[p] <= wide[p].hi))
+        assert abs(share - 0.9) <= 2.5 / len(cols[p]), p
+        assert wide[p].se == pytest.approx(np.std(cols[p], ddof=1))
+
+
+def test_lr_cut_is_the_chi2_quantile():
+    for level in (0.8, 0.95, 0.99):
+        assert lr_cut(level) == pytest.approx(stats.norm.ppf(0.5 + level / 2) ** 2, rel=1e-12)
+
+
+def test_profile_interval_of_an_identified_exponent_is_closed_and_grows_with_the_level():
+    """An exponent the data pin down: its interval is closed, wider at a higher level, and its
+    ends lie where the interpolated LR curve crosses the cut."""
+    rng = np.random.default_rng(5)
+    n = np.geomspace(0.1, 30, 20)
+    y = fitting.predict(forms.get("kaplan"), (2.0, 0.3, 1.5), n) + rng.normal(0, 0.01, n.size)
+    res = fitting.fit("kaplan", n, y)
+    grid = np.linspace(0.01, 1.99, 60)
+    narrow, wide = (profile_interval(res, "alpha", grid, level=lv) for lv in (0.8, 0.99))
+    assert narrow.closed and wide.closed
+    assert wide.lo < narrow.lo < res.params["alpha"] < narrow.hi < wide.hi
+    g, lr = narrow.curve
+    for end in (narrow.lo, narrow.hi):
+        assert np.interp(end, g, lr) == pytest.approx(lr_cut(0.8), abs=1e-9)

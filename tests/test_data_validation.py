@@ -411,7 +411,7 @@ def test_tampered_file(copy):
     expected = data.read_checksums(copy / "SHA256SUMS")["cerebras_gpt.csv"]
     actual = data._sha256(copy / "cerebras_gpt.csv")
     assert "cerebras_gpt.csv" in message and expected in message and actual in message
-    assert "data/curate.py" in message
+    assert "python -m data.curate" in message  # the command that regenerates it
     assert info.value.file.endswith("cerebras_gpt.csv")
 
 

@@ -2,7 +2,7 @@
 
 The second build uses one bootstrap worker (`SLM_JOBS=1`) and the first the default number,
 so this also checks that the parallel loop engine returns exactly the serial draws. Across
-machines the tolerance is the one documented in analysis/verify.py.
+machines the tolerance is the one documented in tools/record.py.
 """
 from __future__ import annotations
 

@@ -116,3 +116,14 @@ def test_fixed_parameter_subform_keeps_the_matching_jacobian_columns():
     n = np.geomspace(0.1, 13.0, 7)
     full = form.jac(n, 1.5, 0.3, 0.2, 0.7, 1.8)
     np.testing.assert_array_equal(sub.jac(n, 1.5, 0.7, 1.8), full[:, [0, 3, 4]])
+
+
+def test_bootstrap_interval_is_at_the_configured_level():
+    from analysis.core import config
+    draws = np.random.default_rng(2).normal(size=(4001, 2))
+    b = bootstrap.BootstrapResult("x", draws, 4001, 0, 1.0, 0)
+    tail = (1 - config.CI_LEVEL) / 2
+    lo, hi = b.ci("q", ("p", "q"))
+    assert np.mean(draws[:, 1] < lo) == pytest.approx(tail, abs=1 / 4001)
+    assert np.mean(draws[:, 1] > hi) == pytest.approx(tail, abs=1 / 4001)
+    assert b.ci("q", ("p", "q"), level=0.5) == tuple(np.percentile(draws[:, 1], [25, 75]))

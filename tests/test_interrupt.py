@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.core import sandbox
+from tools import sandbox
 
 B = "50"
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy import optimize
 
-from analysis import x6_chinchilla as x6
 from analysis.core import bootstrap, lbfgsb_batch
+from analysis.core import chinchilla_estimator as ce
 
 
 def _reference(fun, starts, args_each=None, **kw):
@@ -47,15 +47,14 @@ def test_rosenbrock_batch_matches_scipy_including_iteration_limits():
 
 
 def _epoch():
-    n, d, loss, keep = x6.epoch_points()
-    return np.log(n[keep]), np.log(d[keep]), np.log(loss[keep])
+    return ce.epoch_points().logs
 
 
 def test_chinchilla_grid_starts_match_one_at_a_time_runs():
     lN, lD, lL = _epoch()
-    starts = x6.grid_starts()[::45]
-    res = x6.lbfgs_many(starts, lN, lD, lL)
-    _assert_same(res, _reference(x6.huber_lse, starts, [(lN, lD, lL)] * len(starts), m=10, **x6.DEFAULT_TOL))
+    starts = ce.grid_starts()[::45]
+    res = ce.lbfgs_many(starts, lN, lD, lL)
+    _assert_same(res, _reference(ce.huber_lse, starts, [(lN, lD, lL)] * len(starts), m=10, **ce.DEFAULT_TOL))
 
 
 def test_chinchilla_weighted_bootstrap_refits_match_one_at_a_time_runs():
@@ -64,17 +63,17 @@ def test_chinchilla_weighted_bootstrap_refits_match_one_at_a_time_runs():
     counts = np.stack([np.bincount(r, minlength=lN.size) for r in rng.integers(0, lN.size, (8, lN.size))]).astype(float)
     theta0 = np.array([6.17, 7.67, 0.6, 0.35, 0.37])
     starts = np.tile(theta0, (8, 1))
-    res = x6.lbfgs_many(starts, lN, lD, lL, counts, x6.TIGHT_TOL)
-    _assert_same(res, _reference(x6.huber_lse, starts, [(lN, lD, lL, w) for w in counts], m=10, **x6.TIGHT_TOL))
+    res = ce.lbfgs_many(starts, lN, lD, lL, counts, ce.TIGHT_TOL)
+    _assert_same(res, _reference(ce.huber_lse, starts, [(lN, lD, lL, w) for w in counts], m=10, **ce.TIGHT_TOL))
 
 
 def test_batched_objective_rows_equal_single_evaluations():
     lN, lD, lL = _epoch()
-    X = x6.grid_starts()[::500] + 0.01
+    X = ce.grid_starts()[::500] + 0.01
     W = np.random.default_rng(2).integers(0, 3, size=(len(X), lN.size)).astype(float)
-    F, G = x6.huber_lse(X, lN, lD, lL, W)
+    F, G = ce.huber_lse(X, lN, lD, lL, W)
     for i, x in enumerate(X):
-        f, g = x6.huber_lse(x, lN, lD, lL, W[i])
+        f, g = ce.huber_lse(x, lN, lD, lL, W[i])
         assert F[i] == pytest.approx(f, rel=1e-13)
         np.testing.assert_allclose(G[i], g, rtol=1e-12, atol=1e-300)
 

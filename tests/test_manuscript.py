@@ -14,7 +14,7 @@ import pypdf
 import pytest
 
 from analysis.core import ledger, paths
-from paper import build
+from tools.render import renderer
 
 QMD = paths.PAPER / "paper.qmd"
 PDF = paths.PAPER / "paper.pdf"
@@ -32,7 +32,7 @@ def entries():
 
 @pytest.fixture(scope="module")
 def expanded(entries):
-    return build.preprocess(QMD, entries)
+    return renderer.preprocess(QMD, entries)
 
 
 @needs_build

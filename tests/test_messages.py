@@ -45,11 +45,11 @@ def test_a_corrupt_ledger_part_names_file_line_and_column(tmp_path):
 def test_a_corrupt_record_names_the_record(tmp_path):
     bad = tmp_path / "ledger.json"
     bad.write_text("[1, 2")
-    proc = run("analysis.record", "check", "--ledger", str(bad))
+    proc = run("tools.record", "check", "--ledger", str(bad))
     one_line(proc, str(bad), "corrupt ledger")
     not_a_ledger = tmp_path / "list.json"
     not_a_ledger.write_text("[1, 2]")
-    one_line(run("analysis.record", "check", "--ledger", str(not_a_ledger)), "not a ledger")
+    one_line(run("tools.record", "check", "--ledger", str(not_a_ledger)), "not a ledger")
 
 
 def test_a_results_path_that_cannot_be_a_directory(tmp_path):
@@ -103,7 +103,7 @@ def test_record_check_prints_under_an_ascii_locale(tmp_path):
     other[negative] = dict(built[negative], value=built[negative]["value"] * 2, formatted="\u22129.99")
     path = tmp_path / "ledger.json"
     path.write_text(ledger.dumps(other), encoding="utf-8")
-    proc = run("analysis.record", "check", "--ledger", str(path),
+    proc = run("tools.record", "check", "--ledger", str(path),
                env={"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii", "PYTHONUTF8": "0"})
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert f"{negative}:" in proc.stdout and "\\u2212" in proc.stdout

@@ -1,4 +1,4 @@
-"""The fallback manuscript renderer (paper/build.py) and the Quarto `ledger` shortcode.
+"""The fallback manuscript renderer (tools/render/renderer.py) and the Quarto `ledger` shortcode.
 
 Everything runs on a tiny fixture project written into tmp_path (fake ledger, a table
 with a key sidecar, a small SVG, a two-entry bib), never on the real results/.
@@ -17,7 +17,7 @@ import pypdf
 import pytest
 
 from analysis.core import paths
-from paper import build
+from tools.render import renderer
 
 LEDGER = {
     "loss.kaplan.alpha": {"value": 0.1063, "unit": "", "format": "f3", "formatted": "0.106",
@@ -133,8 +133,8 @@ def pdf_text(path: Path) -> str:
 def rendered(tmp_path_factory):
     project = make_project(tmp_path_factory.mktemp("paper-ok"))
     out = project["root"]
-    pdf = build.render_pdf(project["qmd"], out / "a.pdf", project["ledger"], typ_out=out / "a.typ")
-    html = build.render_html(project["qmd"], out / "a.html", project["ledger"])
+    pdf = renderer.render_pdf(project["qmd"], out / "a.pdf", project["ledger"], typ_out=out / "a.typ")
+    html = renderer.render_html(project["qmd"], out / "a.html", project["ledger"])
     return project, pdf, html
 
 
@@ -167,7 +167,7 @@ def test_pdf_uses_only_embedded_fonts(rendered):
 
 def test_pdf_is_deterministic(rendered, tmp_path):
     project = rendered[0]
-    again = build.render_pdf(project["qmd"], tmp_path / "b.pdf", project["ledger"])
+    again = renderer.render_pdf(project["qmd"], tmp_path / "b.pdf", project["ledger"])
     assert again.read_bytes() == rendered[1].read_bytes()
 
 
@@ -191,7 +191,7 @@ def test_html_wraps_every_ledger_number(rendered):
 
 def test_html_is_deterministic(rendered, tmp_path):
     project = rendered[0]
-    again = build.render_html(project["qmd"], tmp_path / "b.html", project["ledger"])
+    again = renderer.render_html(project["qmd"], tmp_path / "b.html", project["ledger"])
     assert again.read_bytes() == rendered[2].read_bytes()
 
 
@@ -205,7 +205,7 @@ def test_html_is_self_contained(rendered):
 def test_used_keys_includes_included_tables(rendered):
     project = rendered[0]
     text = project["qmd"].read_text(encoding="utf-8")
-    keys = build.used_keys(text, project["qmd"].parent)
+    keys = renderer.used_keys(text, project["qmd"].parent)
     include_line = line_of(text, "{{< include")
     assert ("loss.kaplan.alpha", line_of(text, "The exponent is {{<")) in keys
     assert ("loss.kaplan.beta", line_of(text, "{{< var")) in keys
@@ -234,7 +234,7 @@ end
     env.pop("SLM_RESULTS", None)
 
     def run(text, fmt):
-        return subprocess.run([build._pandoc(), "-f", "markdown", "-t", fmt, "--wrap=none",
+        return subprocess.run([renderer._pandoc(), "-f", "markdown", "-t", fmt, "--wrap=none",
                                "--lua-filter", str(harness)],
                               input=text.encode(), capture_output=True, env=env)
 
@@ -255,8 +255,8 @@ def broken(tmp_path, old: str, new: str) -> tuple[dict, int]:
 
 
 def fails(project, *needles):
-    with pytest.raises(build.BuildError) as info:
-        build.render_html(project["qmd"], project["root"] / "x.html", project["ledger"])
+    with pytest.raises(renderer.BuildError) as info:
+        renderer.render_html(project["qmd"], project["root"] / "x.html", project["ledger"])
     message = str(info.value)
     for needle in needles:
         assert needle in message, message
@@ -317,7 +317,7 @@ def test_variables_yml_must_agree_with_ledger(tmp_path):
 
 def test_cli_exits_nonzero_naming_the_key(tmp_path):
     project, line = broken(tmp_path, "{{< ledger task.n >}}", "{{< ledger task.nope >}}")
-    proc = subprocess.run([sys.executable, "-m", "paper.build", "--qmd", str(project["qmd"]),
+    proc = subprocess.run([sys.executable, "-m", "tools.render", "--qmd", str(project["qmd"]),
                            "--ledger", str(project["ledger"]), "--html", str(tmp_path / "x.html")],
                           cwd=paths.ROOT, capture_output=True, text=True)
     assert proc.returncode != 0

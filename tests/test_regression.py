@@ -1,7 +1,7 @@
 """Regression: the built ledger equals the committed record (record/ledger.json, what the
 paper prints), and a change to one data value changes exactly the numbers that depend on it.
 
-Tolerance: printed strings identical and values within a relative 1e-6 (analysis/record.py
+Tolerance: printed strings identical and values within a relative 1e-6 (tools/record.py
 explains the choice). In a fresh clone (CI) the built ledger is a fresh recomputation; on a
 developer's tree `make verify` recomputes from scratch in a temporary directory.
 """
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pypdf
 
-from analysis import record
-from analysis.core import data, ledger, paths, sandbox
+from analysis.core import data, ledger, paths
+from tools import record, sandbox
 
 
 
@@ -66,7 +66,7 @@ def test_one_changed_value_changes_exactly_the_dependent_numbers(tmp_path):
     stale = json.loads((root / "results/ledger.json").read_text())
     data.write_checksums(root / "data")
     env = dict(os.environ, PYTHONPATH=str(root))
-    proc = subprocess.run([sys.executable, "-m", "analysis.verify", "--only-problems",
+    proc = subprocess.run([sys.executable, "-m", "tools.verify", "--only-problems",
                            "--ledger", str(root / "results/ledger.json")], cwd=root, env=env,
                           capture_output=True, text=True)
     assert proc.returncode != 0 and "MISMATCH" in proc.stdout, proc.stdout + proc.stderr

@@ -1,5 +1,6 @@
 """data/curate_related.py regenerates the committed related-work tables byte for byte, and the
-build-time rules on their published counts reject a wrong table.
+build-time rules on their published counts reject a wrong table; the hand-transcribed
+published_comparisons.csv follows its rules and matches the raw folders' headline numbers.
 
 The raw folder is looked up next to the repository (ROOT/../shared/data/raw); where it is not
 available the regeneration test is skipped, or fails when SLM_REQUIRE_RAW=1 (CI), see
@@ -8,6 +9,7 @@ a wrong table and expect the one-line error.
 """
 from __future__ import annotations
 
+import csv
 
 import pytest
 from _helpers import expect_rule_violation, find_line, load_data_script, put_cell, require_raw
@@ -90,3 +92,56 @@ def _drop_preregistered(rows):
 def test_published_counts(tmp_path, filename, edit, column, fragment):
     expect_rule_violation(tmp_path, filename, edit, column, fragment)
 
+
+
+# --------------------------------------------------------------------------- published comparisons
+
+def _set_value(quantity, value):
+    def edit(rows):
+        line = find_line(rows, quantity=quantity)
+        put_cell(rows, line, "value", value)
+        return line
+    return edit
+
+
+def _drop_quantity(rows):
+    line = find_line(rows, quantity="ruan2024.n_main_models")
+    del rows[line - 1]
+    return line
+
+
+def _misnamed_source(rows):
+    line = find_line(rows, quantity="ruan2024.pca_pc1")
+    put_cell(rows, line, "source_id", "lourie2025")
+    return line
+
+
+@pytest.mark.parametrize("edit, column, fragment", [
+    (_set_value("lourie2025.n_predictable", "18.5"), "value", "expected a whole number"),
+    (_set_value("ruan2024.pca_top3", "970"), "value", "percentage in [0, 100]"),
+    (_set_value("lourie2025.n_predictable", "19"), "value", "tasks labelled 'predictable': 18"),
+    (_set_value("ruan2024.n_main_families", "20"), "value", "main-set families: 21"),
+    (_drop_quantity, "quantity", "ruan2024.n_main_models"),
+    (_misnamed_source, "quantity", "is not named after its source"),
+], ids=["count-not-whole", "pct-out-of-range", "lourie-count-vs-labels", "ruan-families-vs-table",
+        "missing-quantity", "quantity-source-mismatch"])
+def test_published_comparison_rules(tmp_path, edit, column, fragment):
+    expect_rule_violation(tmp_path, "published_comparisons.csv", edit, column, fragment)
+
+
+RAW_FOLDER_OF_SOURCE = {"gadre2024": "gadre2024_overtraining", "raw_gadre2024": "gadre2024_overtraining",
+                        "lourie2025": "lourie2025_reality_check", "ruan2024": "obsscaling_ruan2024",
+                        "raw_ruan2024": "obsscaling_ruan2024"}
+
+
+def test_published_values_are_printed_in_the_raw_provenance():
+    """Each transcribed value appears, as printed (a percentage possibly as a ratio), in the raw
+    folder's PROVENANCE.md that records the source's headline numbers."""
+    raw = require_raw("gadre2024_overtraining").parent
+    with open(DATA / "published_comparisons.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["source_id"] for r in rows} == set(RAW_FOLDER_OF_SOURCE)
+    for r in rows:
+        text = (raw / RAW_FOLDER_OF_SOURCE[r["source_id"]] / "PROVENANCE.md").read_text(encoding="utf-8")
+        printed = {r["value"], f"{float(r['value']) / 100:g}"} if r["unit"].startswith("%") else {r["value"]}
+        assert any(p in text for p in printed), (r["quantity"], printed)

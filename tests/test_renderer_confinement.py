@@ -1,9 +1,9 @@
-"""The fallback renderer (paper/build.py) reads nothing outside the repository and runs nothing.
+"""The fallback renderer (tools/render/renderer.py) reads nothing outside the repository and runs nothing.
 
 One test per vector a manuscript (or a contributor's branch that CI builds and publishes)
 could use to print a file or an environment variable into the PDF/HTML, or to make typst
 download a package. Each expects a refusal on exactly one line,
-`paper.build: error: <file>:<line>: ...` (no traceback), naming the culprit. Fixture
+`tools.render: error: <file>:<line>: ...` (no traceback), naming the culprit. Fixture
 projects live in paper/.build/ (gitignored) so that they are inside the repository and the
 repository's own confinement root applies; they are removed afterwards.
 """
@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from analysis.core import paths
-from paper import build
+from tools.render import renderer
 from test_paper_build import QMD, line_of, make_project
 
 SCRATCH = paths.PAPER / ".build"
@@ -45,9 +45,9 @@ def project_with(root: Path, old: str, new: str) -> tuple[dict, str]:
 
 
 def refused(project: dict, fmt: str, location: str, *needles: str) -> str:
-    """Run the CLI; expect exit 1 and one line `paper.build: error: <location>: ...`."""
+    """Run the CLI; expect exit 1 and one line `tools.render: error: <location>: ...`."""
     out = project["root"] / f"out.{fmt}"
-    proc = subprocess.run([sys.executable, "-m", "paper.build", "--qmd", str(project["qmd"]),
+    proc = subprocess.run([sys.executable, "-m", "tools.render", "--qmd", str(project["qmd"]),
                            "--ledger", str(project["ledger"]), f"--{fmt}", str(out)],
                           cwd=paths.ROOT, capture_output=True, text=True, timeout=300)
     stderr = proc.stderr
@@ -55,7 +55,7 @@ def refused(project: dict, fmt: str, location: str, *needles: str) -> str:
     assert proc.returncode == 1, (proc.returncode, stderr)
     assert "Traceback" not in stderr, stderr
     assert len(lines) == 1, stderr
-    assert lines[0].startswith("paper.build: error: "), stderr
+    assert lines[0].startswith("tools.render: error: "), stderr
     assert f"{location}:" in lines[0], stderr
     for needle in needles:
         assert needle in lines[0], stderr
@@ -167,19 +167,19 @@ def test_typst_package_import_in_raw_typst_is_refused(scratch):
 
 def patched_template(scratch: Path, monkeypatch, line: str) -> tuple[Path, int]:
     template = scratch / "template.typ"
-    text = build.TEMPLATE.read_text(encoding="utf-8").split("\n")
+    text = renderer.TEMPLATE.read_text(encoding="utf-8").split("\n")
     at = text.index("#set par(justify: true, leading: 0.6em, spacing: 1.0em)")
     text.insert(at, line)
     template.write_text("\n".join(text), encoding="utf-8")
-    monkeypatch.setattr(build, "TEMPLATE", template)
+    monkeypatch.setattr(renderer, "TEMPLATE", template)
     return template, at + 1
 
 
 def test_typst_package_import_in_the_template_is_refused(scratch, monkeypatch):
     project = make_project(scratch)
     template, line = patched_template(scratch, monkeypatch, '#import "@preview/cetz:0.2.2": canvas')
-    with pytest.raises(build.BuildError) as info:
-        build.render_pdf(project["qmd"], scratch / "x.pdf", project["ledger"])
+    with pytest.raises(renderer.BuildError) as info:
+        renderer.render_pdf(project["qmd"], scratch / "x.pdf", project["ledger"])
     message = one_line(info)
     assert f"{template.name}:{line}:" in message and "package import" in message, message
 
@@ -187,8 +187,8 @@ def test_typst_package_import_in_the_template_is_refused(scratch, monkeypatch):
 def test_typst_template_cannot_read_outside_the_root(scratch, monkeypatch):
     project = make_project(scratch)
     template, line = patched_template(scratch, monkeypatch, '#raw(read("/etc/passwd"))')
-    with pytest.raises(build.BuildError) as info:
-        build.render_pdf(project["qmd"], scratch / "x.pdf", project["ledger"])
+    with pytest.raises(renderer.BuildError) as info:
+        renderer.render_pdf(project["qmd"], scratch / "x.pdf", project["ledger"])
     message = one_line(info)
     assert f"{template.name}:{line}:" in message and "file not found" in message, message
     assert not (scratch / "x.pdf").exists()
@@ -200,8 +200,8 @@ def test_typst_root_refuses_files_outside_the_repository(scratch, target):
     scratch.mkdir(parents=True)
     typ = scratch / "probe.typ"
     typ.write_text(f'Probe.\n#raw(read("{target}"))\n', encoding="utf-8")
-    with pytest.raises(build.BuildError) as info:
-        build._compile_typst(typ, 0)
+    with pytest.raises(renderer.BuildError) as info:
+        renderer._compile_typst(typ, 0)
     message = one_line(info)
     assert f"{typ.name}:2:" in message, message
     assert ("file not found" in message) if target == PASSWD else ("escape the project root" in message), message
@@ -232,10 +232,9 @@ def test_environment_is_not_handed_to_the_document(scratch, monkeypatch):
     """A filter's os.getenv (the only code pandoc runs) sees none of the build's environment."""
     secret = "s3cr3t-" + uuid.uuid4().hex
     monkeypatch.setenv("PAPER_TEST_SECRET", secret)
-    head, tail = build.LUA_FILTER.rsplit("\nreturn {\n", 1)
+    head, tail = renderer.FILTER.read_text(encoding="utf-8").rsplit("\nreturn {\n", 1)
     probe = ('local SECRET = os.getenv("PAPER_TEST_SECRET") or "no-secret"\nreturn {\n'
              '  { Str = function(s) if s.text == "SECRETSLOT" then return pandoc.Str(SECRET) end end },\n')
-    monkeypatch.setattr(build, "LUA_FILTER", head + "\n" + probe + tail)
     envs = []
     run = subprocess.run
 
@@ -243,10 +242,13 @@ def test_environment_is_not_handed_to_the_document(scratch, monkeypatch):
         envs.append(kwargs.get("env"))
         return run(*args, **kwargs)
 
-    monkeypatch.setattr(build.subprocess, "run", spy)
+    monkeypatch.setattr(renderer.subprocess, "run", spy)
     body = "The value is SECRETSLOT here.\n\n<!-- a comment is fine -->"
     project, _ = project_with(scratch, "As -@eq-law shows.", body)
-    html = build.render_html(project["qmd"], scratch / "x.html", project["ledger"]).read_text(encoding="utf-8")
+    probing = scratch / "probe-filter.lua"   # the real filter plus a probe that reads the environment
+    probing.write_text(head + "\n" + probe + tail, encoding="utf-8")
+    monkeypatch.setattr(renderer, "FILTER", probing)
+    html = renderer.render_html(project["qmd"], scratch / "x.html", project["ledger"]).read_text(encoding="utf-8")
     assert secret not in html and "The value is no-secret here." in html
     assert envs and all(env is not None and all(k.startswith("PAPER_BUILD_") for k in env) for env in envs), envs
     assert not list((project["qmd"].parent / ".build").glob("*"))  # temporary build files removed

@@ -3,10 +3,15 @@
 Replicate b: y*_b = yhat + e_b, e_b ~ Normal(0, s^2) i.i.d., where yhat is the fitted curve
 and s the standard deviation of the fit's residuals (numpy `std`, ddof = 0, the plain
 reading of "standard deviation estimated from residuals"; `sigma="unbiased"` uses
-sqrt(RSS / (n - k)) instead). Each replicate is refitted by the same estimator, started
+sqrt(RSS / (n - k)) instead). The noise is added in the space the fit was made in: for a
+log-space fit, ln y*_b = ln yhat + e_b with s from the log residuals. `noise="resample"` draws
+e_b from the fit's own residuals with replacement instead (residual-resampling bootstrap).
+Each replicate is refitted by the same estimator (same loss and space), started
 from the point estimate and, if that fails, from the form's full start grid. Replicates
 whose refit fails are counted and excluded from the percentile interval; the count is
-reported beside every interval.
+reported beside every interval. Intervals are at `config.CI_LEVEL` unless a level is given.
+
+`jackknife` refits the point estimate's estimator leaving out one point at a time.
 
 Seeds: a replicate stream is `numpy.random.default_rng([seed, crc32(label)])`, so each
 fit has its own reproducible stream that does not shift when other fits are added.
@@ -37,10 +42,15 @@ class BootstrapResult:
     sigma: float
     seed: int
 
-    def ci(self, param: str, params: tuple[str, ...], level: float = 0.95) -> tuple[float, float]:
+    def ci(self, param: str, params: tuple[str, ...], level: float = config.CI_LEVEL) -> tuple[float, float]:
         col = self.draws[:, params.index(param)]
-        lo, hi = np.percentile(col, [50 * (1 - level), 50 * (1 + level)])
+        lo, hi = np.percentile(col, percentiles(level))
         return float(lo), float(hi)
+
+
+def percentiles(level: float = config.CI_LEVEL) -> list[float]:
+    """The two percentiles (in %) that bound a central interval at `level`."""
+    return [50 * (1 - level), 50 * (1 + level)]
 
 
 def stream(seed: int, label: str) -> np.random.Generator:
@@ -48,18 +58,30 @@ def stream(seed: int, label: str) -> np.random.Generator:
 
 
 def residual_sigma(result: fitting.FitResult, sigma: str = "std") -> float:
+    """Noise scale of the replicates, from the residuals in the fit's own space."""
     if sigma == "std":
-        return float(np.std(result.residuals))
+        return float(np.std(result.fit_residuals))
     if sigma == "unbiased":
-        return float(result.stats["sigma_unbiased"])
+        if result.space == "value":
+            return float(result.stats["sigma_unbiased"])
+        r = result.fit_residuals
+        return float(np.sqrt(r @ r / (r.size - result.form.k)))
     raise ValueError(f"unknown sigma rule {sigma!r}")
 
 
-def replicates(result: fitting.FitResult, B: int, seed: int, label: str, sigma: str = "std") -> np.ndarray:
+def replicates(result: fitting.FitResult, B: int, seed: int, label: str, sigma: str = "std",
+               noise: str = "normal") -> np.ndarray:
     """The B synthetic response vectors (B, n); identical for every engine given the seed."""
-    s = residual_sigma(result, sigma)
     rng = stream(seed, label)
-    return result.yhat[None, :] + rng.normal(0.0, s, size=(B, result.y.size))
+    if noise == "normal":
+        e = rng.normal(0.0, residual_sigma(result, sigma), size=(B, result.y.size))
+    elif noise == "resample":
+        e = rng.choice(result.fit_residuals, size=(B, result.y.size), replace=True)
+    else:
+        raise ValueError(f"unknown noise rule {noise!r}; use 'normal' or 'resample'")
+    if result.space == "log":
+        return np.exp(np.log(result.yhat)[None, :] + e)
+    return result.yhat[None, :] + e
 
 
 def jobs() -> int:
@@ -78,10 +100,11 @@ def _refit_chunk(result: fitting.FitResult, ys: np.ndarray) -> tuple[list, np.nd
     """Refit each replicate of a chunk; returns (draws in replicate order, failure mask)."""
     draws, failed = [], np.zeros(len(ys), bool)
     for i, y_b in enumerate(ys):
-        refit = fitting.fit(result.form, result.x, y_b, starts=[result.theta], max_nfev=REFIT_MAX_NFEV)
+        refit = fitting.fit(result.form, result.x, y_b, starts=[result.theta], max_nfev=REFIT_MAX_NFEV,
+                            **result.options)
         if not refit.converged:
             refit = fitting.fit(result.form, result.x, y_b, starts=result.form.starts[:FALLBACK_STARTS],
-                                max_nfev=REFIT_MAX_NFEV)
+                                max_nfev=REFIT_MAX_NFEV, **result.options)
         if refit.converged:
             draws.append(refit.theta)
         else:
@@ -127,14 +150,32 @@ def refit_profiled(result: fitting.FitResult, ys: np.ndarray) -> tuple[np.ndarra
 
 
 def parametric(result: fitting.FitResult, label: str, B: int = config.B, seed: int = config.SEED,
-               sigma: str = "std", engine: str = "auto") -> BootstrapResult:
+               sigma: str = "std", engine: str = "auto", noise: str = "normal") -> BootstrapResult:
     """Parametric bootstrap; `engine` is "loop" (scipy per replicate), "profiled" or "auto"
-    (profiled where the form supports it). Both engines solve the same problem on the same
-    replicates; the benchmark and tests check they agree."""
+    (profiled where the form supports it and the fit is ordinary least squares in value space).
+    Both engines solve the same problem on the same replicates; the benchmark and tests check
+    they agree."""
     if not result.converged:
         raise fitting.FitError(f"{label}: cannot bootstrap a fit that did not converge ({result.message})")
-    ys = replicates(result, B, seed, label, sigma)
+    ys = replicates(result, B, seed, label, sigma, noise)
+    ordinary = result.loss == "linear" and result.space == "value"
     if engine == "auto":
-        engine = "profiled" if result.form.name in profiled.SUPPORTED else "loop"
+        engine = "profiled" if result.form.name in profiled.SUPPORTED and ordinary else "loop"
+    if engine == "profiled" and not ordinary:
+        raise ValueError(f"{label}: the profiled engine solves ordinary least squares in value space only")
     draws, failed = (refit_profiled if engine == "profiled" else refit_loop)(result, ys)
     return BootstrapResult(label, draws, B, failed, residual_sigma(result, sigma), seed)
+
+
+def jackknife(result: fitting.FitResult) -> tuple[np.ndarray, int]:
+    """Leave-one-out refits with the point estimate's estimator and the form's start grid;
+    returns (theta of each converged refit, number that failed)."""
+    thetas, failed = [], 0
+    for i in range(result.y.size):
+        keep = np.arange(result.y.size) != i
+        refit = fitting.fit(result.form, result.x[..., keep], result.y[keep], **result.options)
+        if refit.converged:
+            thetas.append(refit.theta)
+        else:
+            failed += 1
+    return (np.array(thetas) if thetas else np.empty((0, result.form.k))), failed

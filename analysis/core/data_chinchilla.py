@@ -1,4 +1,5 @@
-"""Schemas of the curated Chinchilla / Epoch AI tables (registered into `data.REGISTRY`).
+"""Schemas of the curated Chinchilla / Epoch AI tables (registered into `table_schema.REGISTRY`;
+`data` imports this module, so every consumer of `data` sees them).
 
 Written by `data/curate_chinchilla.py` from the raw folder `chinchilla_epoch2024/`.
 """
@@ -9,7 +10,7 @@ from typing import Any, Mapping, Optional
 
 import numpy as np
 
-from .data import Column, TableSchema, cross_check, expect_sequence, positive_int, register, text
+from .table_schema import Column, TableSchema, cross_check, expect_sequence, positive_int, register, text
 
 # Published facts (raw chinchilla_epoch2024/PROVENANCE.md).
 EPOCH_N_POINTS = 245

@@ -1,14 +1,17 @@
 """Schemas of curated related-work tables (registered into `data.REGISTRY`).
 
 Tables written by `data/curate_related.py` from Gadre et al. (2024), Lourie et al. (2025) and
-Ruan et al. (2024); see the raw PROVENANCE.md files for sources and column meanings.
+Ruan et al. (2024); see the raw PROVENANCE.md files for sources and column meanings. Also the
+hand-transcribed `published_comparisons.csv`: every third-party number a result is compared
+against, with its work and the place it is printed (read with `load_published`).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .data import (Column, TableSchema, below_chance, cross_check, expect_sequence, first_true,
-                   label_value, near_chance_reason, nonneg_int, positive, positive_int, probability, register, text)
+from .table_schema import (Column, TableSchema, below_chance, cross_check, expect_sequence, first_true,
+                   label_value, load_table, near_chance_reason, nonneg_int, positive, positive_int, probability,
+                   register, text)
 
 _LOSS_SPLITS = ("c4_val", "openlm", "paloma_c4_en", "paloma_dolma_100_programing_languages",
                 "paloma_falcon-refinedweb", "paloma_ptb", "paloma_redpajama", "val_de-en_100")
@@ -237,6 +240,94 @@ register(TableSchema(
     row_checks=(_main_flag, _obs_row),
     table_checks=(_obs_table,),
 ))
+
+
+# --------------------------------------------------------------------------- published comparisons
+# Ids of the works in published_comparisons.csv; a quantity is named "<source id>.<name>". The raw_*
+# ids are the raw folders' PROVENANCE.md files (the data collector's re-fits, printed there).
+PUBLISHED_SOURCE_IDS = ("gadre2024", "lourie2025", "ruan2024", "raw_gadre2024", "raw_ruan2024")
+# The quantities the analysis compares against (x7_reality_check, x8_observational).
+PUBLISHED_QUANTITIES = (
+    "gadre2024.rel_err.err_b1_m640", "gadre2024.rel_err.err_b7_m20", "gadre2024.rel_err.loss_b1_m640",
+    "gadre2024.rel_err.loss_b7_m20", "lourie2025.n_predictable", "raw_gadre2024.err_law_k", "raw_ruan2024.pca_top3",
+    "ruan2024.family_r2_min", "ruan2024.n_main_families", "ruan2024.n_main_models", "ruan2024.pca_pc1",
+    "ruan2024.pca_top3",
+)
+COUNT_UNITS = ("tasks", "models", "families")   # values in these units are whole numbers (read as int)
+
+
+def _published_row(row):
+    sid = row["source_id"]
+    if not row["quantity"].startswith(sid + "."):
+        return "quantity", f"{row['quantity']!r} is not named after its source (expected '{sid}.<name>')"
+    value = row["value"]
+    if row["unit"] in COUNT_UNITS and value != int(value):
+        return "value", f"{value!r} {row['unit']} (expected a whole number)"
+    if row["unit"].startswith("%") and not 0 <= value <= 100:
+        return "value", f"{value!r} {row['unit']} (expected a percentage in [0, 100])"
+    return None
+
+
+def _published_table(frame):
+    problem = expect_sequence(frame["quantity"].tolist(), list(PUBLISHED_QUANTITIES), lambda v: f"quantity {v}")
+    if problem:
+        return problem[0], "quantity", problem[1] + " (expected every quantity the analysis compares against)"
+    first = frame.groupby("source_id")["source"].transform("first")
+    pos = first_true(frame["source"] != first)
+    if pos is not None:
+        return pos, "source", (f"{frame['source'].iloc[pos]!r} differs from {first.iloc[pos]!r} of the other "
+                               f"{frame['source_id'].iloc[pos]} rows (expected one citation per source id)")
+    return None
+
+
+register(TableSchema(
+    name="published_comparisons",
+    filename="published_comparisons.csv",
+    description="Third-party numbers the results are compared against: value as printed, unit, work and place "
+                "(section, table, figure or notebook cell).",
+    columns=(
+        text("quantity", "<source id>.<name>, the name the analysis reads"),
+        Column("value", "float", doc="as printed (a percentage in percent)"),
+        text("unit"),
+        text("source_id", choices=PUBLISHED_SOURCE_IDS),
+        text("source", "the work: authors, year, arXiv id; repository and commit for code outputs"),
+        text("location", "the exact place in the source"),
+        text("note", nullable=True),
+    ),
+    key=("quantity",),
+    sort_by=("quantity",),
+    row_checks=(_published_row,),
+    table_checks=(_published_table,),
+))
+
+
+def published_values(frame) -> dict[str, float | int]:
+    """quantity -> value of published_comparisons (int for counts, else float)."""
+    return {q: int(v) if u in COUNT_UNITS else float(v)
+            for q, v, u in zip(frame["quantity"], frame["value"], frame["unit"])}
+
+
+def load_published(data_dir=None) -> dict[str, float | int]:
+    """The validated published comparisons as {quantity: value}."""
+    return published_values(load_table("published_comparisons", data_dir))
+
+
+@cross_check("published_comparisons", "gadre_task_info", "obsscaling_models")
+def _published_counts_match_tables(t):
+    """Published counts against the curated tables that carry the same sets (labels, main set)."""
+    pub = t["published_comparisons"]
+    info, obs = t["gadre_task_info"], t["obsscaling_models"]
+    main = obs[obs["model_set"] == "main"]
+    counted = {"lourie2025.n_predictable": (int((info["lourie_category"] == "predictable").sum()),
+                                            "gadre_task_info.csv tasks labelled 'predictable'"),
+               "ruan2024.n_main_models": (len(main), "obsscaling_models.csv models in set 'main'"),
+               "ruan2024.n_main_families": (int(main["family"].nunique()), "obsscaling_models.csv main-set families")}
+    for pos, (quantity, value) in enumerate(zip(pub["quantity"], pub["value"])):
+        if quantity in counted and value != counted[quantity][0]:
+            got, what = counted[quantity]
+            return "published_comparisons", pos, "value", (f"{value:g} for {quantity}, but {what}: {got} "
+                                                           f"(expected equal)")
+    return None
 
 
 @cross_check("gadre_models", "gadre_task_info", "gadre_tasks")

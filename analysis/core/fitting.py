@@ -16,6 +16,13 @@ analytic Jacobian where it has one, else 2-point finite differences) started
 from every point of the form's start grid; the best converged solution is kept. A fit whose
 every start fails is returned with `converged=False` and the optimiser's message: callers
 report it, they never substitute a value.
+
+This is the one least-squares entry of the library. Two options change the objective:
+  loss  = "linear" (sum of squared residuals) or "huber" (residuals beyond `f_scale` count
+          linearly, scipy's robust loss);
+  space = "value" (residual f(x) - y) or "log" (residual ln f(x) - ln y, for positive y).
+The goodness-of-fit measures are always computed on the value scale (y - yhat), whatever the
+loss and space, so that they compare across estimators.
 """
 from __future__ import annotations
 
@@ -25,10 +32,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize
 
-from .forms import Form, get
+from .forms import N_SCALE, Form, get  # noqa: F401  (N_SCALE: the unit of N, defined with the forms)
 
-N_SCALE = 1e9  # N is fitted in billions of parameters; D in billions of tokens
 TOL = 1e-12      # xtol = ftol = gtol of scipy.optimize.least_squares
+LOSSES = ("linear", "huber")
+SPACES = ("value", "log")
 
 
 class FitError(ValueError):
@@ -65,6 +73,14 @@ class FitResult:
     stats: dict = field(default_factory=dict)
     at_bound: tuple[str, ...] = ()
     n_starts_converged: int = 0
+    loss: str = "linear"
+    f_scale: float = 1.0
+    space: str = "value"
+
+    @property
+    def options(self) -> dict:
+        """The estimator's options, to refit replicates with the same objective."""
+        return {"loss": self.loss, "f_scale": self.f_scale, "space": self.space}
 
     @property
     def params(self) -> dict:
@@ -80,6 +96,11 @@ class FitResult:
     @property
     def residuals(self) -> np.ndarray:
         return self.y - self.yhat
+
+    @property
+    def fit_residuals(self) -> np.ndarray:
+        """Residuals in the space the fit was made in (y - yhat, or ln y - ln yhat)."""
+        return np.log(self.y) - np.log(self.yhat) if self.space == "log" else self.residuals
 
     def __getattr__(self, name):
         stats = self.__dict__.get("stats", {})
@@ -144,21 +165,31 @@ def fix_params(form: Form, fixed: dict[str, float]) -> Form:
                 n_inputs=form.n_inputs, x_unit=form.x_unit, jac=jac if form.jac is not None else None)
 
 
-def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000) -> FitResult:
-    """Least-squares fit of `form` to points (x, y); see module docstring."""
+def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000, loss: str = "linear", f_scale: float = 1.0,
+        space: str = "value") -> FitResult:
+    """Least-squares fit of `form` to points (x, y); see module docstring for `loss` and `space`."""
     form = get(form) if isinstance(form, str) else form
+    if loss not in LOSSES or space not in SPACES:
+        raise FitError(f"{form.name}: loss must be one of {LOSSES} and space one of {SPACES}, "
+                       f"got loss={loss!r}, space={space!r}")
     x, y = _check_inputs(form, x, y)
+    if space == "log" and np.any(y <= 0):
+        raise FitError(f"{form.name}: a log-space fit needs positive y, got {y.tolist()}")
     xs = scale_x(form, x)
     lower, upper = np.array(form.lower, float), np.array(form.upper, float)
+    log_y = np.log(y) if space == "log" else None
 
     def resid(theta):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            r = form.func(xs, *theta) - y
+            pred = form.func(xs, *theta)
+            r = np.log(pred) - log_y if space == "log" else pred - y
         return np.where(np.isfinite(r), r, 1e6)
 
     def jac(theta):
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             j = form.jac(xs, *theta)
+            if space == "log":  # d ln f = df / f
+                j = j / form.func(xs, *theta)[:, None]
         return np.where(np.isfinite(j), j, 0.0)
 
     best, n_ok, messages = None, 0, []
@@ -168,7 +199,7 @@ def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000) -> FitResult:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 res = optimize.least_squares(resid, start, jac=jac if form.jac is not None else "2-point",
-                                             bounds=(lower, upper), method="trf",
+                                             bounds=(lower, upper), method="trf", loss=loss, f_scale=f_scale,
                                              x_scale="jac", max_nfev=max_nfev, xtol=TOL, ftol=TOL, gtol=TOL)
         except (ValueError, np.linalg.LinAlgError) as exc:  # pragma: no cover - defensive
             messages.append(str(exc))
@@ -181,12 +212,13 @@ def fit(form: Form | str, x, y, starts=None, max_nfev: int = 2000) -> FitResult:
             best = res
     if best is None:
         return FitResult(form, np.full(form.k, np.nan), x, y, converged=False,
-                         message="no start converged: " + "; ".join(sorted(set(messages)))[:300])
+                         message="no start converged: " + "; ".join(sorted(set(messages)))[:300],
+                         loss=loss, f_scale=f_scale, space=space)
     theta = best.x
     tol = 1e-6 * np.maximum(1.0, np.abs(theta))
     at_bound = tuple(p for p, t, lo, hi in zip(form.params, theta, lower, upper)
                      if abs(t - lo) < tol[form.params.index(p)] or abs(t - hi) < tol[form.params.index(p)])
     result = FitResult(form, theta, x, y, converged=True, message=best.message,
-                       at_bound=at_bound, n_starts_converged=n_ok)
+                       at_bound=at_bound, n_starts_converged=n_ok, loss=loss, f_scale=f_scale, space=space)
     result.stats = goodness(y, result.yhat, form.k)
     return result

@@ -6,17 +6,40 @@ library, which every part depends on).
 """
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
+from scipy import stats
 
-from . import fitting
+from . import config, fitting
 
 
-def profile_interval(result: fitting.FitResult, param: str, grid: np.ndarray, level_chi2: float = 3.841):
-    """Profile-likelihood interval for one parameter: {v : n ln(RSS(v) / RSS_min) <= chi2_1(0.95)}.
+def lr_cut(level: float = config.CI_LEVEL) -> float:
+    """The likelihood-ratio cut of a one-parameter interval at `level`: chi2_1 quantile."""
+    return float(stats.chi2.ppf(level, 1))
 
-    Returns (lo, hi, lo_open, hi_open, rss_profile); *_open is True when the interval runs into
-    the edge of the grid (the parameter's bound), i.e. the data do not bound it on that side.
+
+class ProfileInterval(NamedTuple):
+    """A tuple, so `lo, hi, lo_open, hi_open, curve = profile_interval(...)` keeps working."""
+    lo: float
+    hi: float
+    lo_open: bool          # the interval runs into the lower edge of the grid
+    hi_open: bool          # ... the upper edge
+    curve: tuple           # (grid, LR statistic at each grid value)
+
+    @property
+    def closed(self) -> bool:
+        return not (self.lo_open or self.hi_open)
+
+
+def profile_interval(result: fitting.FitResult, param: str, grid: np.ndarray,
+                     level: float = config.CI_LEVEL) -> ProfileInterval:
+    """Profile-likelihood interval for one parameter: {v : n ln(RSS(v) / RSS_min) <= chi2_1(level)}.
+
+    *_open is True when the interval runs into the edge of the grid (the parameter's bound),
+    i.e. the data do not bound it on that side.
     """
+    cut = lr_cut(level)
     form = result.form
     grid = np.unique(np.append(grid, result.params[param]))  # the optimum itself is always inside
     rss = np.full(grid.size, np.nan)
@@ -29,7 +52,7 @@ def profile_interval(result: fitting.FitResult, param: str, grid: np.ndarray, le
             rss[i], prev = r.rss, r.theta
     rss_min = min(np.nanmin(rss), result.rss)
     lr = result.y.size * np.log(rss / rss_min)
-    inside = np.where(lr <= level_chi2)[0]
+    inside = np.where(lr <= cut)[0]
     i_lo, i_hi = inside.min(), inside.max()
 
     def crossing(i_in, i_out):
@@ -37,8 +60,8 @@ def profile_interval(result: fitting.FitResult, param: str, grid: np.ndarray, le
         # interval and the first one outside it
         if not (0 <= i_out < grid.size) or not np.isfinite(lr[i_out]):
             return grid[i_in]
-        t = (level_chi2 - lr[i_in]) / (lr[i_out] - lr[i_in])
+        t = (cut - lr[i_in]) / (lr[i_out] - lr[i_in])
         return grid[i_in] + t * (grid[i_out] - grid[i_in])
 
     lo, hi = crossing(i_lo, i_lo - 1), crossing(i_hi, i_hi + 1)
-    return float(lo), float(hi), bool(i_lo == 0), bool(i_hi == grid.size - 1), (grid, lr)
+    return ProfileInterval(float(lo), float(hi), bool(i_lo == 0), bool(i_hi == grid.size - 1), (grid, lr))

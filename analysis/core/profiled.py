@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .fitting import N_SCALE
+from .forms import get
 
 GRID = 120
 GOLDEN_ITERS = 60
@@ -65,7 +65,7 @@ def _setup(form_name):
 def fit_many(form_name: str, n, Y) -> np.ndarray:
     """Fit `form_name` to every row of Y (B, n_points) at sizes n; returns theta (B, k)."""
     coef, lo, hi = _setup(form_name)
-    logx = np.log(np.asarray(n, float) / N_SCALE)
+    logx = np.log(np.asarray(n, float) / get(form_name).x_unit)   # the units fitting.fit uses
     Y = np.atleast_2d(np.asarray(Y, float))
     grid = np.linspace(lo, hi, GRID)
     X = np.exp(-grid[:, None] * logx[None, :])                      # (G, n)

@@ -12,13 +12,27 @@ import io
 import json
 from dataclasses import dataclass
 
-from . import atomic, paths
+from . import atomic, config, paths
 from .ledger import Ledger
 
 
 @dataclass(frozen=True)
 class Key:
     key: str
+
+
+def level_label(level: float = config.CI_LEVEL) -> str:
+    """The confidence level as printed in a header: 0.95 -> "95%"."""
+    return f"{100 * level:g}%"
+
+
+def percentile_labels(level: float = config.CI_LEVEL) -> tuple[str, str]:
+    """Headers of the two ends of a central percentile interval: 0.95 -> ("2.5%", "97.5%").
+
+    The same points as the intervals themselves, 50 (1 - level) and 50 (1 + level); `:g` drops
+    the float noise of 50 * (1 - 0.95) = 2.5000000000000022.
+    """
+    return f"{50 * (1 - level):g}%", f"{50 * (1 + level):g}%"
 
 
 def write_table(name: str, header: list[str], rows: list[list], ledger: Ledger, align: str | None = None,

@@ -3,14 +3,24 @@
 
   Reads results/ledger.json (the project directory is paper/, so ../results/ledger.json;
   $SLM_RESULTS/ledger.json when SLM_RESULTS is set, as in analysis/core/paths.py) and
-  returns the entry's `formatted` string. In HTML the number carries its provenance:
-
-    <span class="ledger" data-ledger-key="KEY" title="KEY = VALUE (SCRIPT)">FORMATTED</span>
-
-  elsewhere it is plain text. An unknown key stops the render with an error naming it.
+  returns the entry's `formatted` string. In HTML the number carries its provenance (the span
+  of ledger_span.lua, beside this file); elsewhere it is plain text. An unknown key stops the
+  render with an error naming it.
   The stock {{< var >}} shortcode prints bare text and cannot carry the key into HTML.
-  The fallback renderer (paper/build.py) produces the same output without Quarto.
+  The fallback renderer (tools/render/) produces the same output without Quarto; its filter
+  loads the same ledger_span.lua.
 ]]
+
+-- ledger_span.lua from this extension's folder (quarto.utils.resolve_path, else this file's path)
+local function beside_this_file(name)
+  if quarto.utils ~= nil and quarto.utils.resolve_path ~= nil then
+    return quarto.utils.resolve_path(name)
+  end
+  local here = debug.getinfo(1, "S").source:gsub("^@", "")
+  return pandoc.path.join({ pandoc.path.directory(here), name })
+end
+
+local span = dofile(beside_this_file("ledger_span.lua"))
 
 local entries = nil
 local source = nil
@@ -62,22 +72,6 @@ local function is_html()
   return is_format("html")
 end
 
--- Same rendering of the raw value as paper/build.py ('%.14g' for numbers).
-local function show_value(value)
-  if type(value) == "number" then
-    return string.format("%.14g", value)
-  end
-  return tostring(value)
-end
-
-local function title_of(key, entry)
-  local value = show_value(entry.value)
-  if type(entry.unit) == "string" and entry.unit ~= "" then
-    value = value .. " " .. entry.unit
-  end
-  return key .. " = " .. value .. " (" .. tostring(entry.script) .. ")"
-end
-
 return {
   ["ledger"] = function(args, kwargs, meta, raw_args, context)
     if #args ~= 1 then
@@ -94,11 +88,7 @@ return {
       return formatted
     end
     if is_html() then
-      -- attributes as an ordered list of pairs: the HTML is the same on every run
-      return pandoc.Span({ pandoc.Str(formatted) }, pandoc.Attr("", { "ledger" }, {
-        { "data-ledger-key", key },
-        { "title", title_of(key, entry) },
-      }))
+      return span.span(key, entry, { pandoc.Str(formatted) })
     end
     return pandoc.Str(formatted)
   end,

@@ -1,6 +1,6 @@
 """Benchmark of the build (issue 6): clean rebuild, no-op rebuild, per-stage times, bootstrap engines.
 
-Run with `make bench` (or `python -m analysis.bench [--B 1000] [--skip-build]`). Writes
+Run with `make bench` (or `python -m tools.bench [--B 1000] [--skip-build]`). Writes
 `results/bench.json` atomically and prints a summary.
 
 1. Build: the analysis sources, data and Makefile are copied to a temporary directory (the
@@ -32,8 +32,8 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
-from analysis import verify
-from analysis.core import atomic, bootstrap, config, data, fitting, paths, profiled, sandbox
+from analysis.core import atomic, bootstrap, chinchilla_estimator, config, data, fitting, paths, profiled
+from tools import sandbox, verify
 
 CI_TOL = 1e-6
 TARGETS = {"rebuild_s": 30.0, "noop_s": 1.0, "speedup": 20.0}
@@ -113,15 +113,13 @@ def engine_case(label: str, result: fitting.FitResult, B: int, seed: int) -> dic
 
 
 def chinchilla_grid_case() -> dict:
-    from analysis import x6_chinchilla as x6
-    n, d, loss, keep = x6.epoch_points()
-    lN, lD, lL = np.log(n[keep]), np.log(d[keep]), np.log(loss[keep])
-    starts = x6.grid_starts()
+    lN, lD, lL = chinchilla_estimator.epoch_points().logs
+    starts = chinchilla_estimator.grid_starts()
     t0 = time.perf_counter()
-    loop = np.array([x6.lbfgs(s, lN, lD, lL)[0] for s in starts])
+    loop = np.array([chinchilla_estimator.lbfgs(s, lN, lD, lL)[0] for s in starts])
     t_loop = time.perf_counter() - t0
     t0 = time.perf_counter()
-    batch = x6.lbfgs_many(starts, lN, lD, lL).x
+    batch = chinchilla_estimator.lbfgs_many(starts, lN, lD, lL).x
     t_batch = time.perf_counter() - t0
     diff = float(np.max(np.abs(loop - batch)))
     return {"label": "chin.grid", "starts": len(starts), "loop_lbfgsb_s": t_loop, "lockstep_s": t_batch,

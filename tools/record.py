@@ -3,9 +3,9 @@
 `record/ledger.json` is committed and never written by the build (the build writes
 `results/ledger.json`). Two commands:
 
-  python -m analysis.record check    (`make check-record`, run by `make test`, `.ci/run`, tox)
+  python -m tools.record check    (`make check-record`, run by `make test`, `.ci/run`, tox)
       compares the built ledger with the record; exits 1 naming every key that moved.
-  python -m analysis.record update   (`make record`, the only way the record changes)
+  python -m tools.record update   (`make record`, the only way the record changes)
       lists which printed numbers moved, then writes record/ledger.json and
       record/environment.json.
 

@@ -6,21 +6,20 @@ non-zero if any differs. The recomputation runs every analysis script in a tempo
 results directory (nothing in results/ or record/ is touched), with the bootstrap size and
 seed the record was made with.
 
-Comparison: the rule of analysis/record.py (printed strings identical, numeric values within
+Comparison: the rule of tools/record.py (printed strings identical, numeric values within
 a relative 1e-6; environment descriptions shown, never compared).
 """
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from analysis import record
 from analysis.core import ledger, paths
+from tools import record
 
 
 def pipeline(root: Path = paths.ROOT) -> list[str]:

@@ -12,9 +12,10 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import paths
+from analysis.core import paths
 
-COPY = ("analysis", "data", "paper", "record", "Makefile", "requirements.lock", "requirements.in")
+COPY = ("analysis", "tools", "data", "paper", "record", "Makefile", "pyproject.toml", "requirements.lock",
+        "requirements.in")
 IGNORE = ("__pycache__", "*.pyc", ".build", "paper.pdf", "paper.html", "_variables.yml", ".*.tmp")
 
 

@@ -4,7 +4,9 @@
   prints (in prose or in a table), with its key, printed form and producing script.
 * results/build_info.md: the commit the document was built from.
 
-Run by `make paper` after the analysis and before rendering.
+Run by `make paper` (`python -m tools.provenance`) after the analysis and before rendering. A build
+stage, not part of the manuscript: paper/ holds only what Quarto reads, and nothing there writes
+into results/.
 """
 from __future__ import annotations
 
@@ -14,16 +16,15 @@ from pathlib import Path
 
 from analysis.core import atomic, ledger, paths
 from analysis.core.report import Key, write_table
-from paper import build
+from tools import render
 
 SELF = "provenance.md"
 
 
 def printed_keys(qmd=paths.PAPER / "paper.qmd") -> list[str]:
     """Ledger keys used by the manuscript, in order of first use, excluding this appendix."""
-    expanded = build._expand(qmd, qmd.read_text(encoding="utf-8"), None, None)
     seen = {}
-    for use in expanded.uses:
+    for use in render.key_uses(qmd):
         if use.file.name != SELF and not (use.kind == "table" and SELF in str(use.file)):
             seen.setdefault(use.key, None)
     return list(seen)
@@ -52,12 +53,12 @@ def main(argv=None) -> None:
     entries = ledger.load()
     try:
         keys = printed_keys(args.qmd)
-    except build.BuildError as exc:
-        raise SystemExit(f"paper.provenance: error: {exc}") from None
+    except render.BuildError as exc:
+        raise SystemExit(f"tools.provenance: error: {exc}") from None
     unknown = [k for k in keys if k not in entries]
     if unknown:
         raise SystemExit(f"paper uses ledger keys that do not exist: {unknown}")
-    led = ledger.Ledger("paper/provenance.py")
+    led = ledger.Ledger("tools/provenance.py")
     led.entries = {k: entries[k] for k in keys}     # read-only view for the table writer
     rows = [[f"`{k}`", Key(k), f"`{entries[k]['script']}`"] for k in keys]
     write_table("provenance", ["Ledger key", "Printed", "Script"], rows, led, align="lrl", widths=[40, 14, 30])

@@ -1,7 +1,7 @@
 """Fallback manuscript renderer, used when the Quarto CLI is not installed.
 
-    python -m paper.build [--qmd paper/paper.qmd] [--ledger results/ledger.json]
-                          [--pdf OUT.pdf] [--html OUT.html] [--keep-typ OUT.typ] [--keys]
+    python -m tools.render [--qmd paper/paper.qmd] [--ledger results/ledger.json]
+                           [--pdf OUT.pdf] [--html OUT.html] [--keep-typ OUT.typ] [--keys]
 
 Without --pdf/--html both are built next to the .qmd (paper/paper.pdf, paper/paper.html),
 where `quarto render` would put them.
@@ -48,7 +48,11 @@ embedded, MathML), every ledger number as
 <span class="ledger" data-ledger-key="KEY" title="KEY = VALUE (SCRIPT)">FORMATTED</span>
 (VALUE is the raw value, '%.14g' for numbers, followed by the unit when there is one).
 
-Python API: preprocess(), used_keys(), render_typst(), render_pdf(), render_html(), build();
+The pandoc Lua filter is filter.lua beside this file; the HTML number span is built by the Quarto
+extension's own paper/_extensions/ledger/ledger_span.lua, which the filter loads (one source for
+both renderers).
+
+Python API: preprocess(), used_keys(), key_uses(), render_typst(), render_pdf(), render_html(), build();
 all raise BuildError, whose message has one line per problem, each `file:line: what: fix`.
 """
 from __future__ import annotations
@@ -76,7 +80,10 @@ from analysis.core import atomic, paths
 from analysis.core import ledger as ledger_mod
 
 HERE = Path(__file__).resolve().parent
-TEMPLATE = HERE / "template.typ"
+TEMPLATE = paths.PAPER / "template.typ"
+FILTER = HERE / "filter.lua"
+# The number span of the Quarto extension, shared with the fallback filter (no second copy).
+SPAN_LUA = paths.PAPER / "_extensions" / "ledger" / "ledger_span.lua"
 DEFAULT_QMD = paths.PAPER / "paper.qmd"
 
 # Everything the build reads for the manuscript, and typst's project root, stays inside this
@@ -647,6 +654,13 @@ def _expand(qmd: Path, text: str, entries: dict | None, variables) -> Expanded:
     return Expanded(qmd, meta, body_text, linemap, expander.uses, expander.sidecars)
 
 
+def key_uses(qmd_path: str | os.PathLike = DEFAULT_QMD) -> list[Use]:
+    """Every use of a ledger/var key in the manuscript and its includes (sidecar-keyed table cells
+    too), in document order, each with its file and line. The ledger is not consulted."""
+    qmd = Path(qmd_path)
+    return _expand(qmd, _read_manuscript(qmd), None, None).uses
+
+
 def used_keys(qmd_text: str, base_dir: str | os.PathLike | None = None) -> list[tuple[str, int]]:
     """Every ledger/var key the manuscript uses, with its line in the top-level .qmd.
 
@@ -729,7 +743,7 @@ def _settings(expanded: Expanded) -> Settings:
         unknown = sorted(k for k in source if k not in _KNOWN_META and k != "project")
         if unknown:
             raise BuildError(f"{_key_line(where, unknown[0])}: option(s) {', '.join(unknown)} not supported by the "
-                             f"fallback renderer (paper/build.py knows {', '.join(sorted(_KNOWN_META))}); remove them")
+                             f"fallback renderer (tools/render knows {', '.join(sorted(_KNOWN_META))}); remove them")
         for name, known in _KNOWN_FORMAT.items():
             options = _format_options(source, name)
             unknown = sorted(k for k in options if k not in known)
@@ -777,7 +791,7 @@ def _check_typst_values(opts: dict, source: dict) -> None:
         for side, item in values:
             label = f"{name}.{side}" if side else name
             if isinstance(item, bool) or not re.fullmatch(pattern, str(item)):
-                where = _key_line(source[name], side or name) if name in source else "paper/build.py"
+                where = _key_line(source[name], side or name) if name in source else "tools/render/renderer.py"
                 raise BuildError(f"{where}: format.typst.{label} {str(item)!r} is not allowed; write {what}")
 
 
@@ -857,6 +871,7 @@ def _pandoc_env(tmp: Path, settings: Settings) -> dict[str, str]:
     return {"PAPER_BUILD_LEDGER": str(tmp / "ledger.json"),
             "PAPER_BUILD_SIDECARS": str(tmp / "sidecars.json"),
             "PAPER_BUILD_IMAGES": str(tmp / "images.json"),
+            "PAPER_BUILD_SPAN": str(SPAN_LUA),
             "PAPER_BUILD_NUMBER_SECTIONS": "1" if settings.number_sections else "0"}
 
 
@@ -868,7 +883,6 @@ def _pandoc_base(tmp: Path) -> list[str]:
 
 def _run_pandoc(expanded: Expanded, settings: Settings, fmt: str, out: Path, tmp: Path, extra: list[str]) -> dict:
     """Run pandoc (sandboxed) to `out`; returns the checked figures {src: {"typst", "path"}}."""
-    (tmp / "filter.lua").write_text(LUA_FILTER, encoding="utf-8")
     meta_file = tmp / f"meta-{fmt}.yaml"
     meta_file.write_text(
         yaml.safe_dump(_pandoc_meta(expanded, settings, fmt), allow_unicode=True, sort_keys=True), encoding="utf-8")
@@ -876,7 +890,7 @@ def _run_pandoc(expanded: Expanded, settings: Settings, fmt: str, out: Path, tmp
     images = _check_document(expanded, settings, meta_file, tmp)
     (tmp / "images.json").write_text(json.dumps(images), encoding="utf-8")
     cmd = [*_pandoc_base(tmp), f"--to={fmt if fmt != 'html' else 'html5'}", "--standalone",
-           f"--metadata-file={meta_file}", f"--lua-filter={tmp / 'filter.lua'}",
+           f"--metadata-file={meta_file}", f"--lua-filter={FILTER}",
            "--citeproc", "--fail-if-warnings", f"--resource-path={expanded.qmd.parent}",
            f"--output={out}", *extra]
     proc = subprocess.run(cmd, input=expanded.body.encode("utf-8"), cwd=expanded.qmd.parent,
@@ -938,7 +952,7 @@ def _raw_problem(fmt: str, kind: str, text: str) -> str:
         return (f"typst package import in a raw typst {what} `{snippet}` is refused (the build downloads "
                 "nothing and reads nothing outside the repository); write the content in markdown")
     return (f"raw {fmt} {what} `{snippet}` is not allowed: the manuscript may not pass {fmt} through to "
-            "the renderer; write it in markdown (or add the exact snippet to RAW_ALLOWED in paper/build.py)")
+            "the renderer; write it in markdown (or add the exact snippet to RAW_ALLOWED in tools/render/renderer.py)")
 
 
 def _check_document(expanded: Expanded, settings: Settings, meta_file: Path, tmp: Path) -> dict:
@@ -1242,7 +1256,7 @@ def build(qmd_path=DEFAULT_QMD, pdf_path=None, html_path=None, ledger_path=None)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m paper.build", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.render", description=__doc__.split("\n\n")[0])
     parser.add_argument("--qmd", default=str(DEFAULT_QMD), help="manuscript (default paper/paper.qmd)")
     parser.add_argument("--ledger", default=None, help="ledger (default results/ledger.json)")
     parser.add_argument("--pdf", default=None, help="PDF output path")
@@ -1261,481 +1275,22 @@ def main(argv: list[str] | None = None) -> int:
             pdf, html = str(Path(args.qmd).with_suffix(".pdf")), str(Path(args.qmd).with_suffix(".html"))
         if pdf is not None:
             render_pdf(args.qmd, pdf, args.ledger, typ_out=args.keep_typ)
-            print(f"paper.build: wrote {pdf}")
+            print(f"tools.render: wrote {pdf}")
         if html is not None:
             render_html(args.qmd, html, args.ledger)
-            print(f"paper.build: wrote {html}")
+            print(f"tools.render: wrote {html}")
     except BuildError as exc:
         problems = [line for line in str(exc).split("\n") if line.strip()] or ["unknown problem"]
         for line in problems:  # one line per problem: `file:line: what: what to do`
-            print(f"paper.build: error: {line.strip()}", file=sys.stderr)
+            print(f"tools.render: error: {line.strip()}", file=sys.stderr)
         return 1
     except (OSError, UnicodeError) as exc:
         where = getattr(exc, "filename", None)
         detail = getattr(exc, "strerror", None) or " ".join(str(exc).split())
-        print(f"paper.build: error: {_show(Path(where)) + ': ' if where else ''}{detail}", file=sys.stderr)
+        print(f"tools.render: error: {_show(Path(where)) + ': ' if where else ''}{detail}", file=sys.stderr)
         return 1
     return 0
 
-
-# ----------------------------------------------------------------------------------------
-# The pandoc Lua filter (written to a temporary file at build time)
-# ----------------------------------------------------------------------------------------
-
-LUA_FILTER = r'''
--- paper.build filter: ledger spans, sidecar tables, Quarto-style cross references, checks.
-local HTML = FORMAT:match("html") ~= nil
-local TYPST = FORMAT:match("typst") ~= nil
-local NUMBER_SECTIONS = os.getenv("PAPER_BUILD_NUMBER_SECTIONS") ~= "0"
-local problems = pandoc.List()
-
-local function problem(message, token)
-  problems:insert({ message = message, token = token or "" })
-end
-
-local function read_json(path)
-  local handle = io.open(path, "rb")
-  if not handle then error("paper.build: cannot read " .. tostring(path)) end
-  local text = handle:read("a")
-  handle:close()
-  return pandoc.json.decode(text, false)
-end
-
-local LEDGER = read_json(os.getenv("PAPER_BUILD_LEDGER"))
-local SIDECARS = read_json(os.getenv("PAPER_BUILD_SIDECARS"))
--- figures checked by paper/build.py: src -> { typst = path from typst's root, path = file }
-local IMAGES = read_json(os.getenv("PAPER_BUILD_IMAGES"))
-
-local function show_value(v)
-  if type(v) == "number" then return string.format("%.14g", v) end
-  return tostring(v)
-end
-
-local function ledger_title(key, entry)
-  local unit = entry.unit
-  local value = show_value(entry.value)
-  if type(unit) == "string" and unit ~= "" then value = value .. " " .. unit end
-  return key .. " = " .. value .. " (" .. tostring(entry.script) .. ")"
-end
-
-local function ledger_span(key, inlines)
-  local entry = LEDGER[key]
-  return pandoc.Span(inlines, pandoc.Attr("", { "ledger" },
-    { { "data-ledger-key", key }, { "title", ledger_title(key, entry) } }))
-end
-
--- 1. ledger spans written by the pre-pass (body and metadata) ------------------------
-local function Span(span)
-  if not span.classes:includes("ledger") then return nil end
-  local key = span.attributes["data-ledger-key"]
-  if LEDGER[key] == nil then
-    problem("unknown ledger key '" .. tostring(key) .. "'", tostring(key))
-    return nil
-  end
-  if HTML then return ledger_span(key, span.content) end
-  return span.content
-end
-
--- 2. sidecar tables ---------------------------------------------------------------------
--- pandoc's smart typography may curl quotes and join dashes in a cell; compare plainly
-local function plain(text)
-  return (tostring(text):gsub("\u{2018}", "'"):gsub("\u{2019}", "'"):gsub("\u{201C}", '"')
-    :gsub("\u{201D}", '"'):gsub("\u{2026}", "..."):gsub("\u{2014}", "---"):gsub("\u{2013}", "--"))
-end
-
-local function apply_sidecar(tbl, sidecar)
-  local keys = sidecar.keys
-  local token = sidecar.token
-  local rows = pandoc.List()
-  for _, body in ipairs(tbl.bodies) do
-    for _, row in ipairs(body.body) do rows:insert(row) end
-  end
-  if #rows ~= #keys then
-    problem("sidecar " .. sidecar.file .. " has " .. #keys .. " rows, the table has " .. #rows .. " body rows",
-            token)
-    return tbl
-  end
-  for r, row in ipairs(rows) do
-    local row_keys = keys[r]
-    if #row_keys ~= #row.cells then
-      problem("sidecar " .. sidecar.file .. " row " .. r .. " has " .. #row_keys .. " keys, the table row has "
-              .. #row.cells .. " cells", token)
-    else
-      for c, cell in ipairs(row.cells) do
-        local key = row_keys[c]
-        if type(key) == "string" then
-          local entry = LEDGER[key]
-          local shown = pandoc.utils.stringify(cell.contents)
-          if entry == nil then
-            problem("unknown ledger key '" .. key .. "' in sidecar " .. sidecar.file, token)
-          elseif plain(shown) ~= plain(entry.formatted) then
-            problem("table cell (row " .. r .. ", column " .. c .. ") shows '" .. shown .. "' but ledger key '"
-                    .. key .. "' is formatted '" .. tostring(entry.formatted) .. "' (stale table? sidecar "
-                    .. sidecar.file .. ")", token)
-          elseif HTML then
-            local inlines = pandoc.utils.blocks_to_inlines(cell.contents)
-            cell.contents = pandoc.Blocks({ pandoc.Plain({ ledger_span(key, inlines) }) })
-          end
-        end
-      end
-    end
-  end
-  return tbl
-end
-
-local function Blocks(blocks)
-  local out = pandoc.Blocks({})
-  local pending = nil
-  for _, block in ipairs(blocks) do
-    if block.t == "Div" and block.classes:includes("ledger-sidecar") then
-      local index = block.attributes["data-sidecar"]
-      local data = SIDECARS[tonumber(index) + 1]
-      pending = { keys = data.keys, file = data.file, token = 'data-sidecar="' .. index .. '"' }
-    else
-      if pending ~= nil then
-        if block.t == "Table" then
-          block = apply_sidecar(block, pending)
-        else
-          problem("the include with sidecar " .. pending.file .. " is not a pipe table", pending.token)
-        end
-        pending = nil
-      end
-      out:insert(block)
-    end
-  end
-  if pending ~= nil then
-    problem("the include with sidecar " .. pending.file .. " is not a pipe table", pending.token)
-  end
-  return out
-end
-
--- 3. cross references ---------------------------------------------------------------------
-local targets = {}      -- id -> { kind = "fig"|"tbl"|"eq"|"sec", number = "1" or nil }
-local counters = { fig = 0, tbl = 0, eq = 0 }
-local NAMES = { fig = "Figure", tbl = "Table", eq = "Equation", sec = "Section" }
-local UNSUPPORTED = { "lst", "tip", "nte", "wrn", "imp", "cau", "thm", "lem", "cor", "prp", "cnj",
-                      "def", "exm", "exr", "sol", "rem" }
-
-local function add_target(id, kind, number)
-  -- labels end up in raw typst (`<id>`, `#ref(<id>)`): nothing but typst label characters
-  if not id:match("^[%w_%.:%-]+$") then
-    problem("label #" .. id .. " may contain only letters, digits and _ . : -", "#" .. id)
-    return
-  end
-  if targets[id] ~= nil then
-    problem("duplicate label #" .. id, "#" .. id)
-  end
-  targets[id] = { kind = kind, number = number }
-end
-
--- handler for a numbered float (Figure or Table): labels must carry the kind's prefix
-local function numbered(kind, noun)
-  return function(el)
-    local id = el.identifier
-    if id:match("^" .. kind .. "%-") then
-      counters[kind] = counters[kind] + 1
-      add_target(id, kind, tostring(counters[kind]))
-    elseif id ~= "" then
-      problem(noun .. " label #" .. id .. " must start with " .. kind .. "-", "#" .. id)
-    end
-    return nil
-  end
-end
-
-local function eq_label(inline)
-  if inline and inline.t == "Str" then
-    return inline.text:match("^{#([^}%s]+)}$")
-  end
-  return nil
-end
-
--- find `$$...$$ {#eq-x}` in an inline list: returns list of {math_index, label_index, id}
-local function equations_in(inlines)
-  local found = {}
-  for i, el in ipairs(inlines) do
-    if el.t == "Math" and el.mathtype == "DisplayMath" then
-      local j = i + 1
-      if inlines[j] and inlines[j].t == "Space" then j = j + 1 end
-      local id = eq_label(inlines[j])
-      if id then table.insert(found, { i = i, j = j, id = id }) end
-    end
-  end
-  return found
-end
-
-local function number_pass(doc)
-  local levels = {}
-  doc:walk({
-    traverse = "topdown",
-    Header = function(h)
-      local id = h.identifier
-      if h.classes:includes("unnumbered") or not NUMBER_SECTIONS then
-        if id:match("^sec%-") then add_target(id, "sec", nil) end
-        return nil
-      end
-      levels[h.level] = (levels[h.level] or 0) + 1
-      for l = h.level + 1, 10 do levels[l] = nil end
-      local parts = {}
-      for l = 1, h.level do parts[#parts + 1] = tostring(levels[l] or 0) end
-      if id:match("^sec%-") then add_target(id, "sec", table.concat(parts, ".")) end
-      return nil
-    end,
-    Figure = numbered("fig", "figure"),
-    Table = numbered("tbl", "table"),
-    Inlines = function(inlines)
-      for _, eq in ipairs(equations_in(inlines)) do
-        if eq.id:match("^eq%-") then
-          counters.eq = counters.eq + 1
-          add_target(eq.id, "eq", tostring(counters.eq))
-        else
-          problem("equation label #" .. eq.id .. " must start with eq-", "#" .. eq.id)
-        end
-      end
-      return nil
-    end,
-  })
-end
-
-local function crossref_kind(id)
-  local prefix = id:match("^(%a+)%-")
-  if not prefix then return nil end
-  prefix = prefix:lower()
-  if NAMES[prefix] then return prefix end
-  for _, p in ipairs(UNSUPPORTED) do
-    if p == prefix then return "unsupported" end
-  end
-  return nil
-end
-
-local function ref_inlines(citation)
-  local id = citation.id
-  local label = id:sub(1, 1):lower() .. id:sub(2)
-  local target = targets[label]
-  if target == nil then
-    problem("unresolved cross-reference @" .. id .. " (no #" .. label .. " in the document)", "@" .. id)
-    return pandoc.Inlines({ pandoc.Str("??") })
-  end
-  if target.number == nil then
-    problem("cross-reference @" .. id .. " points at an unnumbered section", "@" .. id)
-    return pandoc.Inlines({ pandoc.Str("??") })
-  end
-  local bare = citation.mode == "SuppressAuthor"
-  local out
-  if TYPST then
-    if bare then
-      out = pandoc.Inlines({ pandoc.RawInline("typst", "#ref(<" .. label .. ">, supplement: none)") })
-    else
-      out = pandoc.Inlines({ pandoc.RawInline("typst", "#ref(<" .. label .. ">)") })
-    end
-  else
-    local number = target.number
-    if target.kind == "eq" then number = "(" .. number .. ")" end
-    local text = bare and number or (NAMES[target.kind] .. "\u{a0}" .. number)
-    out = pandoc.Inlines({ pandoc.Link(text, "#" .. label) })
-  end
-  local result = pandoc.Inlines({})
-  if citation.prefix and #citation.prefix > 0 then
-    result:extend(citation.prefix)
-    result:insert(pandoc.Space())
-  end
-  result:extend(out)
-  if citation.suffix and #citation.suffix > 0 then
-    result:extend(citation.suffix)
-  end
-  return result
-end
-
-local function Cite(cite)
-  local kinds = {}
-  local n_ref, n_cite = 0, 0
-  for _, c in ipairs(cite.citations) do
-    local kind = crossref_kind(c.id)
-    if kind == "unsupported" then
-      problem("unsupported cross-reference type @" .. c.id .. " (the fallback knows fig-, tbl-, eq-, sec-)",
-              "@" .. c.id)
-      return pandoc.Str("??")
-    end
-    if kind then n_ref = n_ref + 1 else n_cite = n_cite + 1 end
-  end
-  if n_ref == 0 then return nil end
-  if n_cite > 0 then
-    problem("citation mixes cross-references and bibliography keys: " .. pandoc.utils.stringify(cite.content),
-            pandoc.utils.stringify(cite.content))
-    return nil
-  end
-  local out = pandoc.Inlines({})
-  for k, c in ipairs(cite.citations) do
-    if k > 1 then out:extend({ pandoc.Str(","), pandoc.Space() }) end
-    out:extend(ref_inlines(c))
-  end
-  return out
-end
-
--- Quarto-only constructs that plain pandoc would render silently but differently
-local QUARTO_CLASSES = { "^callout", "^panel%-", "^column%-", "^page%-columns", "^content%-visible",
-                         "^content%-hidden", "^cell", "^lightbox" }
-local IMAGE_ATTRIBUTES = { width = true, height = true, ["fig-align"] = true, ["fig-alt"] = true }
-
-local function check_classes(el, what)
-  for _, cls in ipairs(el.classes) do
-    for _, pattern in ipairs(QUARTO_CLASSES) do
-      if cls:match(pattern) then
-        problem("Quarto " .. what .. " class ." .. cls .. " is not supported by the fallback renderer", "." .. cls)
-      end
-    end
-  end
-end
-
-local function Div(div)
-  if div.classes:includes("ledger-sidecar") then return nil end
-  check_classes(div, "block")
-  local id = div.identifier
-  if id:match("^fig%-") or id:match("^tbl%-") then
-    problem("figure/table divs (::: {#" .. id .. "}) are not supported; use ![Caption](file){#fig-x} "
-            .. "or a pipe table followed by ': Caption {#tbl-x}'", "#" .. id)
-  end
-  for key, _ in pairs(div.attributes) do
-    if key:match("^layout") then
-      problem("Quarto layout attribute " .. key .. " is not supported by the fallback renderer", key)
-    end
-  end
-  return nil
-end
-
-local function check_image_attributes(img)
-  check_classes(img, "image")
-  for key, _ in pairs(img.attributes) do
-    if not IMAGE_ATTRIBUTES[key] then
-      problem("image attribute " .. key .. " is not supported by the fallback renderer (width, height, "
-              .. "fig-align, fig-alt are)", key)
-    end
-  end
-end
-
-local function check_table_attributes(tbl)
-  for key, _ in pairs(tbl.attributes) do
-    problem("table attribute " .. key .. " is not supported by the fallback renderer", key)
-  end
-end
-
--- 4. figures, tables, equations, images per format --------------------------------------
-local function caption_prefix(caption, words)
-  local long = caption.long
-  if #long > 0 and (long[1].t == "Plain" or long[1].t == "Para") then
-    local content = pandoc.Inlines({ pandoc.Str(words[1]), pandoc.Str("\u{a0}"), pandoc.Str(words[2] .. ":"),
-                                     pandoc.Space() })
-    content:extend(long[1].content)
-    long[1].content = content
-  end
-  caption.long = long
-  return caption
-end
-
-local function unnumbered_typst(block)
-  return { pandoc.RawBlock("typst", "#[#set figure(numbering: none)"), block, pandoc.RawBlock("typst", "]") }
-end
-
--- figures and tables: a labelled one gets its number in the HTML caption (typst numbers it
--- itself); an unlabelled one is left unnumbered in typst
-local function numbered(kind, word, check)
-  return function(el)
-    if check then check(el) end
-    local target = targets[el.identifier]
-    if target and target.kind == kind then
-      if HTML then el.caption = caption_prefix(el.caption, { word, target.number }) end
-      return el
-    end
-    if TYPST then return unnumbered_typst(el) end
-    return nil
-  end
-end
-
-local Figure = numbered("fig", "Figure")
-local Table = numbered("tbl", "Table", check_table_attributes)
-
-local function Image(img)
-  local src = img.src
-  check_image_attributes(img)
-  if img.identifier:match("^fig%-") then
-    problem("figure #" .. img.identifier .. " has no caption (write ![Caption](" .. src .. "){#"
-            .. img.identifier .. "})", "#" .. img.identifier)
-  end
-  if src:match("^%a[%w+.-]*:") then
-    problem("figure source must be a local file, not " .. src, src)
-    return nil
-  end
-  local checked = IMAGES[src]
-  local handle = checked and io.open(checked.path, "rb")
-  if handle == nil then
-    problem("figure file not found: " .. src, src)
-    return nil
-  end
-  if TYPST then
-    handle:close()
-    img.src = checked.typst
-    return img
-  end
-  -- pandoc runs with --sandbox and reads no file for --embed-resources: hand it this one
-  pandoc.mediabag.insert(src, nil, handle:read("a"))
-  handle:close()
-  return nil
-end
-
-local function typst_math(text)
-  local doc = pandoc.Pandoc({ pandoc.Plain({ pandoc.Math("DisplayMath", text) }) })
-  local out = pandoc.write(doc, "typst")
-  return (out:gsub("^%s+", ""):gsub("%s+$", ""))
-end
-
-local function Inlines(inlines)
-  local found = equations_in(inlines)
-  if #found == 0 then return nil end
-  for k = #found, 1, -1 do
-    local eq = found[k]
-    local target = targets[eq.id]
-    if target and target.kind == "eq" then
-      local math = inlines[eq.i]
-      local replacement
-      if TYPST then
-        replacement = pandoc.RawInline("typst", "#[#set math.equation(numbering: \"(1)\"); "
-                                       .. typst_math(math.text) .. " <" .. eq.id .. ">]")
-      else
-        replacement = pandoc.Span({ pandoc.Math("DisplayMath", math.text .. " \\qquad(" .. target.number .. ")") },
-                                  pandoc.Attr(eq.id, { "equation" }))
-      end
-      for _ = eq.i, eq.j do inlines:remove(eq.i) end
-      inlines:insert(eq.i, replacement)
-    end
-  end
-  return inlines
-end
-
-local function Pandoc(doc)
-  doc = doc:walk({ Blocks = Blocks })
-  number_pass(doc)
-  doc = doc:walk({ Cite = Cite })
-  doc = doc:walk({ Image = Image, Inlines = Inlines, Div = Div })
-  doc = doc:walk({ Figure = Figure, Table = Table })
-  return doc
-end
-
-local function finish(doc)
-  if #problems > 0 then
-    for _, p in ipairs(problems) do
-      io.stderr:write("PAPERBUILD-PROBLEM\t" .. p.token:gsub("[\t\n]", " ") .. "\t"
-                      .. p.message:gsub("[\t\n]", " ") .. "\n")
-    end
-    error("paper.build: " .. #problems .. " problem(s) in the manuscript")
-  end
-  return doc
-end
-
-return {
-  { Span = Span },
-  { Pandoc = Pandoc },
-  { Pandoc = finish },
-}
-'''
 
 
 if __name__ == "__main__":
