@@ -158,7 +158,7 @@ def loss_figure(table, results: dict[str, FormFit]) -> None:
     grid_n = np.geomspace(n.min() / 1.5, n.max() * 1.5, 200)
     curves = np.array([fitting.predict(k.form, t, grid_n) for t in results["kaplan"].boot.draws])
     level = config.CI_LEVEL
-    band = np.percentile(curves, [50 * (1 - level), 50 * (1 + level)], axis=0)
+    band = bootstrap.percentile_interval(curves, level, axis=0)
     ax.fill_between(grid_n, band[0], band[1], color=PALETTE[0], alpha=0.2, lw=0,
                     label=f"Kaplan {level_label()} bootstrap band")
     ax.plot(grid_n, k.predict(grid_n), color=PALETTE[0], label="Kaplan")
@@ -185,9 +185,9 @@ def model_selection_figure(results: dict[str, FormFit]) -> None:
     for ax, crit in zip(axes, ("aic", "bic")):
         vals = np.array([results[n].fit.stats[crit] for n in LOSS_FORMS])
         ax.bar(labels, vals - vals.min(), color=PALETTE[:3])
-        ax.axhline(2, color="grey", ls=":", lw=1)
+        ax.axhline(config.AIC_MARGIN, color="grey", ls=":", lw=1)
         ax.set_ylabel(f"Δ{crit.upper()} to the best form")
-    axes[0].text(0, 2.1, "2 units", color="grey", fontsize=7, ha="center", va="bottom")
+    axes[0].text(0, config.AIC_MARGIN + 0.1, f"{config.AIC_MARGIN} units", color="grey", fontsize=7, ha="center", va="bottom")
     save_figure(fig, "model_selection")
 
 

@@ -17,7 +17,6 @@ from analysis.core.report import Key, percentile_labels, write_table
 SCRIPT = "analysis/s2_task_scaling.py"
 # A hinge "is favoured" when it lowers AIC by more than this (the usual rule of thumb for a
 # meaningful AIC difference). Candidate for config.py: s1's model-selection figure draws the same 2.
-AIC_MARGIN = 2
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,7 @@ def summarise(fits: dict[str, TaskFit]) -> TaskSummary:
         sigmoid_better=tuple(t for t in tasks if fits[t].sigmoid.adj_r2 > fits[t].bpl.adj_r2),
         n_sigmoid_top_at_bound=sum("top" in fits[t].sigmoid.at_bound for t in tasks),
         min_adj_r2=min(fits[t].bpl.adj_r2 for t in tasks),
-        n_breakpoint_favoured=sum(fits[t].breakpoint.delta_aic < -AIC_MARGIN for t in tasks),
+        n_breakpoint_favoured=sum(fits[t].breakpoint.delta_aic < -config.AIC_MARGIN for t in tasks),
     )
 
 
@@ -108,7 +107,7 @@ def record(led: Ledger, fits: dict[str, TaskFit], summary: TaskSummary) -> None:
     led.add("task.n_sigmoid_top_at_bound", summary.n_sigmoid_top_at_bound, "int")
     led.add("task.min_adj_r2", summary.min_adj_r2, "f3", paper=False)
     led.add("task.n_breakpoint_favoured", summary.n_breakpoint_favoured, "int",
-            note=f"tasks where the one-hinge model beats the line by more than {AIC_MARGIN} AIC units")
+            note=f"tasks where the one-hinge model beats the line by more than {config.AIC_MARGIN} AIC units")
 
 
 # --------------------------------------------------------------------------- tables

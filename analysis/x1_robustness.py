@@ -43,9 +43,7 @@ OVERDISPERSED = 2.0         # Pearson chi2 / df above this counts as overdispers
 KINK_PP = 5.0               # breakpoint power: kink adding this many accuracy points at the largest model
 KINK_GRID = (0.0, 1.0, 2.0, 3.0, 5.0, 8.0)
 PYTHIA_TASKS = tuple(config.PYTHIA_TASK.values())
-PYTHIA_MIN_STEP = 1000
 PYTHIA_EARLY_STEP = 33000   # larger models contribute checkpoints up to this step to the training set
-PYTHIA_FINAL_STEP = 143000
 PYTHIA_SMALL_MAX = 1.5e9    # "small" Pythia models: <= 1.4B parameters
 N_SCALE = forms.N_SCALE     # GLM covariates are ln(N in billions) and ln(D in billions of tokens)
 
@@ -79,7 +77,7 @@ def load() -> Inputs:
     traj = data.load_pythia_trajectory()
     models = data.load_pythia_models().set_index("model")
     traj = traj[(traj.num_fewshot == 0) & (traj.metric == "acc") & traj.task.isin(PYTHIA_TASKS)
-                & (traj.step >= PYTHIA_MIN_STEP)].copy()
+                & (traj.step >= config.PYTHIA_MIN_STEP)].copy()
     traj["N"] = traj.model.map(models["params_total"]).astype(float)
     traj["dedup"] = traj.model.map(models["deduped"]).astype(int)
     return Inputs(data.load_cerebras(), data.load_benchmarks().set_index("task"), traj)
@@ -486,7 +484,7 @@ def pythia_task(inp: Inputs, sub, train_mask, test_mask, task: str) -> PythiaTas
     s = np.round(tr.value.to_numpy() * n_items)
     f = bglm.binom_fit(pythia_design(tr), s, np.full(len(tr), n_items), c)
     mape = metrics.mape(te.value.to_numpy(), f.predict(pythia_design(te)))
-    fin = t[t.step == PYTHIA_FINAL_STEP].sort_values("N")
+    fin = t[t.step == data.PYTHIA_FINAL_STEP].sort_values("N")
     fs = fin[fin.N <= PYTHIA_SMALL_MAX]
     r = fitting.fit("bounded_power_law", fs.N.to_numpy(), fs.value.to_numpy())
     direct = metrics.mape(te.value.to_numpy(), r.predict(te.N.to_numpy())) if r.converged else np.nan
@@ -499,7 +497,7 @@ def pythia_section(inp: Inputs) -> dict[str, dict[str, PythiaTask]]:
         sub = inp.pythia[inp.pythia.dedup == dd]
         small = sub.N <= PYTHIA_SMALL_MAX
         train_mask = small | (sub.step <= PYTHIA_EARLY_STEP)
-        test_mask = (~small) & (sub.step == PYTHIA_FINAL_STEP)
+        test_mask = (~small) & (sub.step == data.PYTHIA_FINAL_STEP)
         out[variant] = {task: pythia_task(inp, sub, train_mask, test_mask, task) for task in PYTHIA_TASKS}
     return out
 
@@ -524,8 +522,8 @@ def record_pythia(led: Ledger, res: dict[str, dict[str, PythiaTask]]) -> None:
                 "f1", paper=False)
     led.add("rob.pythia.n_tasks", len(PYTHIA_TASKS), "int")
     led.add("rob.pythia.early_step", PYTHIA_EARLY_STEP, "int", unit="steps")
-    led.add("rob.pythia.final_step", PYTHIA_FINAL_STEP, "int", unit="steps")
-    led.add("rob.pythia.min_step", PYTHIA_MIN_STEP, "int", unit="steps")
+    led.add("rob.pythia.final_step", data.PYTHIA_FINAL_STEP, "int", unit="steps")
+    led.add("rob.pythia.min_step", config.PYTHIA_MIN_STEP, "int", unit="steps")
     led.add("rob.pythia.mean_abs_diff_dedup", float(np.mean([abs(res["standard"][t].mape - res["deduped"][t].mape)
                                                            for t in PYTHIA_TASKS])), "f1", unit="MAPE points")
 

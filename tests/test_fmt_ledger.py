@@ -48,3 +48,22 @@ def test_nested_variables_and_leaf_branch_conflict():
     with pytest.raises(ledger.LedgerError):
         ledger.nested({"a.b": {"formatted": "1"}, "a.b.c": {"formatted": "2"}})
     assert json.loads(ledger.dumps({"b.x": {"v": 1}, "a.x": {"v": 2}})) == {"a.x": {"v": 2}, "b.x": {"v": 1}}
+
+
+@pytest.mark.parametrize("level, header, ends", [
+    (0.95, "95%", ("2.5%", "97.5%")), (0.9, "90%", ("5%", "95%")), (0.8, "80%", ("10%", "90%")),
+    (0.99, "99%", ("0.5%", "99.5%")),
+])
+def test_interval_headers_follow_the_level(level, header, ends):
+    from analysis.core import bootstrap, report
+    assert report.level_label(level) == header
+    assert report.percentile_labels(level) == ends
+    # the headers name the very points the intervals are taken at
+    assert [float(e.rstrip("%")) for e in ends] == pytest.approx(bootstrap.percentiles(level))
+
+
+def test_paper_flag_is_set_where_the_number_is_added():
+    led = ledger.Ledger("analysis/x.py")
+    led.add("a.shown", 1.0, "f1")
+    led.add("a.hidden", 2.0, "f1", paper=False)
+    assert led.get("a.shown")["paper"] is True and led.get("a.hidden")["paper"] is False

@@ -88,10 +88,6 @@ def curve_fit_loop(result: fitting.FitResult, ys: np.ndarray) -> tuple[np.ndarra
     return np.array(draws), failed
 
 
-def percentile_cis(draws: np.ndarray, level: float = config.CI_LEVEL) -> np.ndarray:
-    return np.percentile(draws, [50 * (1 - level), 50 * (1 + level)], axis=0)   # (2, k)
-
-
 def engine_case(label: str, result: fitting.FitResult, B: int, seed: int) -> dict:
     ys = bootstrap.replicates(result, B, seed, label)
     t0 = time.perf_counter()
@@ -100,7 +96,7 @@ def engine_case(label: str, result: fitting.FitResult, B: int, seed: int) -> dic
     t0 = time.perf_counter()
     prof_draws, prof_failed = bootstrap.refit_profiled(result, ys)
     t_prof = time.perf_counter() - t0
-    ci_loop, ci_prof = percentile_cis(loop_draws), percentile_cis(prof_draws)
+    ci_loop, ci_prof = (bootstrap.percentile_interval(d, axis=0) for d in (loop_draws, prof_draws))   # (2, k) each
     diff = float(np.max(np.abs(ci_loop - ci_prof)))
     return {
         "label": label, "form": result.form.name, "B": B,

@@ -44,13 +44,19 @@ class BootstrapResult:
 
     def ci(self, param: str, params: tuple[str, ...], level: float = config.CI_LEVEL) -> tuple[float, float]:
         col = self.draws[:, params.index(param)]
-        lo, hi = np.percentile(col, percentiles(level))
+        lo, hi = percentile_interval(col, level)
         return float(lo), float(hi)
 
 
 def percentiles(level: float = config.CI_LEVEL) -> list[float]:
     """The two percentiles (in %) that bound a central interval at `level`."""
     return [50 * (1 - level), 50 * (1 + level)]
+
+
+def percentile_interval(draws, level: float = config.CI_LEVEL, axis=None) -> np.ndarray:
+    """Central percentile interval [lo, hi] of bootstrap draws at `level` (along `axis`): the one
+    place every bootstrap interval of the analysis is taken."""
+    return np.percentile(draws, percentiles(level), axis=axis)
 
 
 def stream(seed: int, label: str) -> np.random.Generator:

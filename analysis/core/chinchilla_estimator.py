@@ -183,7 +183,7 @@ class BootstrapFit:
         cols = self.natural_draws(compute)
         out = {}
         for p in NATURAL:
-            lo, hi = np.percentile(cols[p], [50 * (1 - level), 50 * (1 + level)])
+            lo, hi = bootstrap.percentile_interval(cols[p], level)
             out[p] = Interval(float(lo), float(hi), float(np.std(cols[p], ddof=1)))
         return out
 

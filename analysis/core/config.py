@@ -22,3 +22,8 @@ TASK_LABELS = {"lambada": "LAMBADA", "hellaswag": "HellaSwag", "piqa": "PIQA", "
 PYTHIA_TASK = {"lambada": "lambada_openai", "piqa": "piqa", "winogrande": "winogrande",
                "arc_easy": "arc_easy", "arc_challenge": "arc_challenge"}
 TRANSFER_TASKS = tuple(PYTHIA_TASK)
+
+AIC_MARGIN = 2               # one model is preferred over another when its AIC is lower by more than this
+# Pythia checkpoints used by the fits over training (x1, x6): from this step on, i.e. without the
+# log-spaced first checkpoints (steps 0 to 512), where a model has seen at most ~1B tokens.
+PYTHIA_MIN_STEP = 1000

@@ -68,20 +68,17 @@ def _clean(value):
 class Ledger:
     """Entries of one script.
 
-    `record_only` lists regular expressions of keys that are recorded (so `make verify` and
-    the regression test check them) but not printed in the manuscript; every other entry is
-    marked for the paper, and the tests fail if a marked entry is never printed.
+    Every entry is marked for the manuscript unless it is added with `paper=False` (recorded, so
+    `make verify` and the record gate check it, but not printed); the tests fail if a marked
+    entry is never printed, so the mark sits where the number is added.
     """
 
-    def __init__(self, script: str, record_only: tuple[str, ...] = ()):
+    def __init__(self, script: str):
         self.script = script
         self.entries: dict[str, dict] = {}
-        self._record_only = [re.compile(p) for p in record_only]
 
-    def add(self, key: str, value, spec: str, unit: str = "", paper: bool | None = None, note: str = "") -> str:
-        """Record one number; returns its printed form. `paper=None` applies `record_only`."""
-        if paper is None:
-            paper = not any(p.search(key) for p in self._record_only)
+    def add(self, key: str, value, spec: str, unit: str = "", paper: bool = True, note: str = "") -> str:
+        """Record one number; returns its printed form."""
         if not KEY.match(key):
             raise LedgerError(f"{self.script}: malformed ledger key {key!r} (dotted lower-case words)")
         if key in self.entries:
