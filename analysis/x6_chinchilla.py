@@ -16,7 +16,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 
 from analysis.core import chinchilla_estimator as ce
-from analysis.core import cli, data, fitting
+from analysis.core import cli, config, data, fitting
 from analysis.core.figures import PALETTE, save_figure
 from analysis.core.ledger import Ledger
 from analysis.core.profile_likelihood import ProfileInterval, lr_cut, profile_interval
@@ -26,12 +26,7 @@ SCRIPT = "analysis/x6_chinchilla.py"
 # parameter -> ledger key word (keys are lower case; e/a/b are the log-scale parameters)
 KEYWORD = {"E": "e_irr", "A": "a_coef", "B": "b_coef", "alpha": "alpha", "beta": "beta", "a_opt": "a_opt",
            "b_opt": "b_opt", "tpp_chinchilla": "tpp_chinchilla", "huber_objective": "huber_objective"}
-# Chinchilla's own training compute, FLOPs: 6 N D with N = 70e9 parameters, D = 1.4e12 tokens
-# (Hoffmann et al. 2022). Third-party numbers belong in data/chinchilla_published.csv; this one
-# waits for its data row.
-CHINCHILLA_C = 6 * 70e9 * 1.4e12
 PROFILE_GRID = np.linspace(0.01, 1.99, 67)
-PYTHIA_MIN_STEP = 1000
 # ledger spec and unit of each bootstrapped parameter; PUBLISHED are those with published values
 SPECS = {"E": ("f3", "nats/token"), "A": ("f1", ""), "B": ("f0", ""), "alpha": ("f3", ""),
          "beta": ("f3", ""), "a_opt": ("f3", ""), "b_opt": ("f3", ""), "tpp_chinchilla": ("f1", "tokens/parameter")}
@@ -56,6 +51,7 @@ class Setup:
 class Inputs:
     points: ce.EpochPoints
     pub: dict                # (estimate_set, parameter) -> row of data/chinchilla_published.csv
+    chinchilla_c: float      # the Chinchilla model's training compute 6 N D, FLOPs
     setups: dict             # name -> Setup
     pythia_n_models: int
     pythia_n_steps: int
@@ -66,7 +62,12 @@ def published() -> dict:
     return {(r.estimate_set, r.parameter): r for r in p.itertuples(index=False)}
 
 
-def pythia_points(min_step=PYTHIA_MIN_STEP):
+def chinchilla_compute(pub: dict) -> float:
+    """Training compute C = 6 N D (FLOPs) of the Chinchilla model, from its published N and D."""
+    return 6 * pub[("chinchilla_model", "params")].value * pub[("chinchilla_model", "train_tokens")].value
+
+
+def pythia_points(min_step=config.PYTHIA_MIN_STEP):
     traj = data.load_pythia_trajectory()
     models = data.load_pythia_models()
     std = models[models["deduped"] == 0]
@@ -84,7 +85,9 @@ def load() -> Inputs:
     setups = {"cerebras": Setup(xc, cer["pile_loss_hf_card"].to_numpy(float),
                                 "Cerebras-GPT, Pile test loss (nats/token)"),
               "pythia": Setup(np.vstack([npy, dpy]), ypy, "Pythia checkpoints, ln LAMBADA perplexity")}
-    return Inputs(ce.epoch_points(), published(), setups, int(sel["model"].nunique()), int(sel["step"].nunique()))
+    pub = published()
+    return Inputs(ce.epoch_points(), pub, chinchilla_compute(pub), setups, int(sel["model"].nunique()),
+                  int(sel["step"].nunique()))
 
 
 # --------------------------------------------------------------------------- compute
@@ -98,13 +101,14 @@ class EpochRefit:
     ci: dict                 # parameter -> ce.Interval
 
 
-def refit_epoch(points: ce.EpochPoints, B: int, seed: int, stage=lambda what: None) -> EpochRefit:
+def refit_epoch(points: ce.EpochPoints, compute: float, B: int, seed: int, stage=lambda what: None) -> EpochRefit:
+    """Grid fit and bootstrap; compute-optimal quantities are evaluated at `compute` (FLOPs)."""
     lN, lD, lL = points.logs
     grid = ce.fit_grid(lN, lD, lL)
     stage("grid")
     boot = ce.bootstrap_fit(grid.theta, lN, lD, lL, B, seed, "chin.epoch")
     stage("bootstrap")
-    return EpochRefit(grid, boot, ce.natural(grid.theta, CHINCHILLA_C), boot.intervals(CHINCHILLA_C))
+    return EpochRefit(grid, boot, ce.natural(grid.theta, compute), boot.intervals(compute))
 
 
 @dataclass(frozen=True)
@@ -116,9 +120,9 @@ class Comparison:
     reldiff_pct: dict        # parameter -> |ours / Epoch's Approach 3 - 1| in percent
 
 
-def compare(refit: EpochRefit, pub: dict) -> Comparison:
+def compare(refit: EpochRefit, pub: dict, compute: float) -> Comparison:
     theta_h = [pub[("hoffmann_unrounded", p)].value for p in ce.PARAMS]
-    hoff = ce.natural(theta_h, CHINCHILLA_C)
+    hoff = ce.natural(theta_h, compute)
     inside = {p: refit.ci[p].lo <= pub[("epoch_mle", p)].value <= refit.ci[p].hi for p in COMPARED}
     inside_h = {p: refit.ci[p].lo <= hoff[p] <= refit.ci[p].hi for p in COMPARED}
     rel = {p: abs(refit.ours[p] / pub[("epoch_approach3", p)].value - 1) * 100 for p in PUBLISHED}
@@ -218,7 +222,7 @@ def record_identifiability(led: Ledger, inputs: Inputs, ident: dict) -> None:
     pythia = inputs.setups["pythia"]
     led.add("chin.pythia.n_points", int(pythia.y.size), "int", unit="checkpoints")
     led.add("chin.pythia.n_models", inputs.pythia_n_models, "int", unit="models")
-    led.add("chin.pythia.min_step", PYTHIA_MIN_STEP, "int", unit="steps")
+    led.add("chin.pythia.min_step", config.PYTHIA_MIN_STEP, "int", unit="steps")
     led.add("chin.pythia.n_steps", inputs.pythia_n_steps, "int", unit="checkpoints per model")
     for name, idf in ident.items():
         base, res = f"chin.ident.{name}", idf.fit
@@ -347,8 +351,8 @@ def main(argv=None) -> None:
         print(f"x6_chinchilla: {what} done at {time.time() - t_start:.1f} s", flush=True)
 
     inputs = load()
-    refit = refit_epoch(inputs.points, args.B, args.seed, stage)
-    cmp = compare(refit, inputs.pub)
+    refit = refit_epoch(inputs.points, inputs.chinchilla_c, args.B, args.seed, stage)
+    cmp = compare(refit, inputs.pub, inputs.chinchilla_c)
     ident = {name: identifiability(setup) for name, setup in inputs.setups.items()}
     stage("identifiability")
 

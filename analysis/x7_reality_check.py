@@ -15,6 +15,8 @@ Pre-stated criterion (fixed before looking at any result; the manuscript states 
         range of all 104 models by at least max(2 points, 4 binomial standard errors), the SE
         taken at the task's mean accuracy with its item count (the change exceeds chance noise).
   Variant (b'): MAE <= 2 x the binomial SE of the held-out accuracies (item count of the task).
+The criterion for one task, with its thresholds, bounds and gamma grid, is
+analysis/core/predictability_criterion.py; this script applies it to the 46 tasks.
 
 Reported: fraction predictable with a percentile bootstrap over tasks and a Wilson interval, the
 fraction as a function of tau, and agreement (Cohen's kappa) with Lourie et al.'s by-eye labels
@@ -37,24 +39,20 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from analysis.core import bootstrap, cli, config, data, data_related, exp_in_loss_fit, forms
-from analysis.core.exp_in_loss_fit import ExpLawFit
+from analysis.core import bootstrap, cli, config, data, data_related, forms
 from analysis.core.figures import PALETTE, save_figure
+from analysis.core.fmt import format_value
 from analysis.core.ledger import Ledger
+from analysis.core.predictability_criterion import (BINOM_K, GAMMA_MIN, SPAN_MIN, SPAN_SE, TAU, Verdict, classify,
+                                                    fit_law, increasing_in_loss, span_threshold)
 from analysis.core.report import Key, write_table
-from analysis.core.small_sample import binom_se, cohen_kappa, percentile_interval, wilson
+from analysis.core.small_sample import cohen_kappa, wilson
 
 SCRIPT = "analysis/x7_reality_check.py"
 LOSS = "loss_c4_val_nats_per_token"
-# The pre-stated criterion (module docstring); these numbers are part of it and do not change.
+# The pre-stated split of the criterion (module docstring); its thresholds, bounds and gamma grid are
+# analysis.core.predictability_criterion's. None of these numbers change.
 TRAIN_MAX_FLOPS = 1e20
-TAU = 2.0                 # accuracy points
-SPAN_MIN = 2.0            # accuracy points
-SPAN_SE = 4.0             # binomial SEs
-BINOM_K = 2.0             # variant (b'): MAE <= BINOM_K x binomial SE
-GAMMA_MIN = 1e-3
-GAMMA_GRID = np.geomspace(1e-3, 20.0, 300)
-BOUNDS = (np.array([-1.0, -50.0, 0.0]), np.array([2.0, 50.0, 20.0]))  # eps, k' (k at L0), gamma
 TAU_GRID = np.round(np.arange(0.0, 10.0001, 0.1), 10)
 SENS_TAUS = (1.0, 2.0, 3.0, 5.0, 10.0)
 POWER_R = 40              # simulated replicates per task in the power calibration
@@ -94,53 +92,12 @@ def load() -> Testbed:
                    published=data_related.load_published())
 
 
-# --------------------------------------------------------------------------- the criterion
-
-def fit_law(L, err) -> ExpLawFit:
-    """Gadre et al.'s law fitted within the criterion's pre-stated bounds and gamma grid."""
-    return exp_in_loss_fit.fit(L, err, GAMMA_GRID, BOUNDS)
-
-
-@dataclass(frozen=True)
-class TaskVerdict:
-    fit: ExpLawFit
-    converged: bool             # (a)
-    mae: float                  # held-out MAE, accuracy points (NaN if the optimiser failed)
-    span: float                 # fitted accuracy change over all models' losses, points
-    monotone: bool              # (c), first half: k > 0, gamma > GAMMA_MIN
-    span_ok: bool               # (c), second half
-    se_test: float              # mean binomial SE of the held-out accuracies, points
-    pred: bool                  # (a), (b), (c)
-    pred_binom: bool            # (a), (b'), (c)
-    pred_relaxed_a: bool        # (b), (c) only
-
-
-def classify(L_train, acc_train, L_test, acc_test, L_all, n_items, acc_mean, tau=TAU) -> TaskVerdict:
-    """Apply the pre-stated criterion to one task. Accuracies are fractions; tau in points."""
-    fit = fit_law(L_train, 1.0 - np.asarray(acc_train, float))
-    if not fit.optimiser_ok:
-        return TaskVerdict(fit, fit.converged, np.nan, np.nan, False, False, np.nan, False, False, False)
-    acc_hat = 1.0 - fit.predict(L_test)
-    mae = 100 * float(np.mean(np.abs(acc_hat - np.asarray(acc_test, float))))
-    lo, hi = float(np.min(L_all)), float(np.max(L_all))
-    span = 100 * float(abs(fit.predict(hi) - fit.predict(lo)))
-    se_mean = 100 * float(binom_se(acc_mean, n_items))
-    se_test = 100 * float(np.mean(binom_se(acc_test, n_items)))
-    monotone = bool(fit.k > 0 and fit.gamma > GAMMA_MIN)
-    span_ok = bool(span >= max(SPAN_MIN, SPAN_SE * se_mean))
-    c = fit.converged
-    return TaskVerdict(fit, c, mae, span, monotone, span_ok, se_test,
-                       pred=bool(c and monotone and span_ok and mae <= tau),
-                       pred_binom=bool(c and monotone and span_ok and mae <= BINOM_K * se_test),
-                       pred_relaxed_a=bool(monotone and span_ok and mae <= tau))
-
-
 # --------------------------------------------------------------------------- compute
 
 @dataclass(frozen=True)
 class Verdicts:
     """The criterion over all tasks, as arrays in task order."""
-    by_task: dict               # task -> TaskVerdict
+    by_task: dict[str, Verdict]
     pred: np.ndarray
     pred_b: np.ndarray
     relaxed: np.ndarray
@@ -181,7 +138,7 @@ def fraction_intervals(v: Verdicts, B: int, seed: int) -> FractionIntervals:
     n = v.pred.size
     rng = bootstrap.stream(seed, "rc.tasks")
     draws = rng.integers(0, n, size=(B, n))
-    lo, hi = percentile_interval(100 * v.pred[draws].mean(axis=1))
+    lo, hi = bootstrap.percentile_interval(100 * v.pred[draws].mean(axis=1))
     wlo, whi = wilson(int(v.pred.sum()), n)
     blo, bhi = wilson(int(v.pred_b.sum()), n)
     return FractionIntervals(draws, (lo, hi), (100 * wlo, 100 * whi), (100 * blo, 100 * bhi))
@@ -205,11 +162,11 @@ def power_calibration(tb: Testbed, seed: int) -> Power:
         n_items = int(tb.info.loc[t, "n_items"])
         a = tb.acc[t].to_numpy(float)
         truth = fit_law(L, 1.0 - a)
-        if not truth.converged or truth.k <= 0 or truth.gamma <= GAMMA_MIN:
+        if not truth.converged or not increasing_in_loss(truth):
             continue
         p_true = np.clip(1.0 - truth.predict(L), 0.0, 1.0)
         span_true = 100 * abs(p_true.max() - p_true.min())
-        if span_true < max(SPAN_MIN, SPAN_SE * 100 * float(binom_se(a.mean(), n_items))):
+        if span_true < span_threshold(a.mean(), n_items):
             continue
         sims = rng.binomial(n_items, p_true, size=(POWER_R, L.size)) / n_items
         outs = [classify(L[train], s_[train], L[~train], s_[~train], L, n_items, float(s_.mean())) for s_ in sims]
@@ -231,7 +188,7 @@ class Sensitivity:
 def sensitivity(tb: Testbed, v: Verdicts, draws: np.ndarray) -> Sensitivity:
     ac = v.conv & v.mono & v.span_ok
     curve = np.array([100 * np.mean(ac & (v.mae <= tau)) for tau in TAU_GRID])
-    band = np.array([percentile_interval(100 * (ac & (v.mae <= tau))[draws].mean(axis=1)) for tau in TAU_GRID])
+    band = np.array([bootstrap.percentile_interval(100 * (ac & (v.mae <= tau))[draws].mean(axis=1)) for tau in TAU_GRID])
     lourie_pct = 100 * tb.published["lourie2025.n_predictable"] / len(tb.tasks)
     tau_match = TAU_GRID[np.argmax(curve >= lourie_pct)] if np.any(curve >= lourie_pct) else np.nan
     return Sensitivity(curve, band, lourie_pct, float(tau_match), 100 * float(np.mean(ac)))
@@ -349,8 +306,10 @@ def record_verdicts(led: Ledger, tb: Testbed, v: Verdicts, iv: FractionIntervals
     led.add("rc.frac_binom_wilson_hi", iv.wilson_binom[1], "pct0", unit="%")
     led.add("rc.lourie_n_predictable", int(tb.lourie.sum()), "int", unit="tasks",
             note="Lourie et al. 2025 by-eye labels, UNVERIFIED third-party transcription")
-    led.add("rc.lourie_frac_published", 100 * tb.published["lourie2025.n_predictable"] / n, "pct0", unit="%",
-            note="published: Lourie et al. 2025, abstract (18/46 = 39%)")
+    n_lourie = tb.published["lourie2025.n_predictable"]
+    frac_lourie = 100 * n_lourie / n
+    led.add("rc.lourie_frac_published", frac_lourie, "pct0", unit="%",
+            note=f"published: Lourie et al. 2025, abstract ({n_lourie}/{n} = {format_value(frac_lourie, 'pct0')})")
     led.add("rc.predictable_list", _names(tasks, v.pred), "str")
 
 

@@ -14,6 +14,9 @@ Writes
 * `chinchilla_published.csv`: parameter estimates as printed in the raw folder's
   PROVENANCE.md (Epoch's notebook outputs) and in Hoffmann et al. (2022), one row per
   (estimate set, parameter), each with its source. Only values stated there are listed.
+  The last rows (estimate set `chinchilla_model`) are the Chinchilla model's size N, training
+  tokens D and the compute C = 6 N D stated for it, read from the raw PROVENANCE.md line
+  "At Chinchilla's compute, C = 6 × N × D = C FLOPs" (the curation fails if that line is missing).
 
 Both tables are validated against their schemas before anything is written and each file is written
 atomically (`analysis.core.data.write_curated`); then `SHA256SUMS` is rewritten via
@@ -25,6 +28,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import re
 import sys
 from pathlib import Path
 
@@ -32,6 +36,7 @@ from analysis.core import data
 from analysis.core.paths import DATA
 
 RAW_FILE = "svg_extracted_data.csv"
+PROVENANCE_FILE = "PROVENANCE.md"
 RAW_HEADER = ["x", "y", "color", "Model Size", "Training FLOP", "hex_color", "loss"]
 N_POINTS = 245
 N_OUTLIERS = 5
@@ -52,6 +57,8 @@ EPOCH_NB = ("Besiroglu et al. (2024), arXiv:2404.10102; epoch-research/analyzing
             "data_analysis.ipynb outputs at commit 92258837425e1b5f2851d624287f0120583a3d0e")
 HOFF_PAPER = "Hoffmann et al. (2022), arXiv:2203.15556, main text (Approach 3)"
 HOFF_TEX = "Hoffmann et al. (2022), arXiv:2203.15556, TeX source (unrounded), as quoted by Besiroglu et al. (2024)"
+
+HOFF_MODEL = "Hoffmann et al. (2022), arXiv:2203.15556: the Chinchilla model (70B parameters, 1.4T training tokens)"
 
 PUBLISHED_COLUMNS = ["estimate_set", "parameter", "value", "se", "ci_lo", "ci_hi", "ci_level_pct", "source", "note"]
 # (estimate_set, parameter, value, se, ci_lo, ci_hi, ci_level_pct, source, note): strings as printed
@@ -92,6 +99,12 @@ PUBLISHED = [
 ]
 
 
+# The one line of the raw PROVENANCE.md that states the Chinchilla model's N, D and C = 6 N D.
+CHINCHILLA_MODEL_LINE = re.compile(r"^At Chinchilla's compute, C = 6 × (?P<n>\S+) × (?P<d>\S+) = (?P<c>\S+) FLOPs:?$",
+                                   re.MULTILINE)
+CHINCHILLA_MODEL_WHERE = "raw chinchilla_epoch2024/PROVENANCE.md, 'Derived by us from the point estimates'"
+
+
 class CurationError(RuntimeError):
     pass
 
@@ -126,18 +139,38 @@ def epoch_rows(raw_dir: Path) -> list[list[str]]:
     return rows
 
 
-def published_rows() -> list[list[str]]:
-    for row in PUBLISHED:
+def chinchilla_model_rows(raw_dir: Path) -> list[tuple[str, ...]]:
+    """The Chinchilla model's N, D and C rows, with the strings as the raw PROVENANCE.md prints them."""
+    path = raw_dir / PROVENANCE_FILE
+    found = CHINCHILLA_MODEL_LINE.findall(path.read_bytes().decode("utf-8"))
+    if len(found) != 1:
+        raise CurationError(f"{path}: {len(found)} lines 'At Chinchilla's compute, C = 6 × N × D = C FLOPs', "
+                            f"expected exactly 1")
+    n, d, c = found[0]
+    return [
+        ("chinchilla_model", "params", n, "", "", "", "", HOFF_MODEL,
+         f"parameters N of the Chinchilla model; as stated in the {CHINCHILLA_MODEL_WHERE}"),
+        ("chinchilla_model", "train_tokens", d, "", "", "", "", HOFF_MODEL,
+         f"training tokens D of the Chinchilla model; as stated in the {CHINCHILLA_MODEL_WHERE}"),
+        ("chinchilla_model", "train_flops", c, "", "", "", "", HOFF_MODEL,
+         f"training compute C = 6 N D, rounded as stated in the {CHINCHILLA_MODEL_WHERE}; "
+         f"a check on N and D (the analysis computes 6 N D itself)"),
+    ]
+
+
+def published_rows(raw_dir: Path) -> list[list[str]]:
+    rows = [*PUBLISHED, *chinchilla_model_rows(raw_dir)]
+    for row in rows:
         if len(row) != len(PUBLISHED_COLUMNS):
             raise CurationError(f"published row {row} has the wrong number of fields")
-    return [list(r) for r in PUBLISHED]
+    return [list(r) for r in rows]
 
 
 def curate(raw_dir: Path, out_dir: Path) -> list[Path]:
     """Build both tables in memory, validate them, then write them and SHA256SUMS."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     texts = {"chinchilla_epoch.csv": _csv_text(EPOCH_COLUMNS, epoch_rows(raw_dir)),
-             "chinchilla_published.csv": _csv_text(PUBLISHED_COLUMNS, published_rows())}
+             "chinchilla_published.csv": _csv_text(PUBLISHED_COLUMNS, published_rows(raw_dir))}
     written = data.write_curated(out_dir, texts)
     written.append(data.write_checksums(out_dir))
     return written

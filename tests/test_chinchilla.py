@@ -1,4 +1,5 @@
-"""Chinchilla / Epoch AI refit: curation is byte-reproducible, the Huber/LSE estimator
+"""Chinchilla / Epoch AI refit: curation is byte-reproducible, the published table's schema rejects a
+wrong Chinchilla-model N or D (file, row and column named), the Huber/LSE estimator
 (analysis/core/chinchilla_estimator.py) recovers known parameters, and its bootstrap and
 profile intervals follow the confidence level."""
 from __future__ import annotations
@@ -6,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from _helpers import load_data_script, require_raw
+from _helpers import data_copy, find_line, load_data_script, put_cell, read_csv_rows, require_raw, write_csv_rows
 from scipy import optimize, stats
 
 from analysis.core import chinchilla_estimator as ce
@@ -14,7 +15,8 @@ from analysis.core import data, fitting, forms
 from analysis.core.paths import DATA
 from analysis.core.profile_likelihood import lr_cut, profile_interval
 
-FILES = ("chinchilla_epoch.csv", "chinchilla_published.csv")
+PUB = "chinchilla_published.csv"
+FILES = ("chinchilla_epoch.csv", PUB)
 # a Chinchilla-like law on the log scale: (a, b, e, alpha, beta)
 THETA = np.array([np.log(406.4), np.log(410.7), np.log(1.69), 0.34, 0.28])
 
@@ -40,6 +42,85 @@ def test_curated_tables_load():
     pub = data.load_table("chinchilla_published")
     row = pub[(pub.estimate_set == "epoch_mle") & (pub.parameter == "alpha")].iloc[0]
     assert row.value == 0.3478 and row.ci_lo == 0.317 and row.ci_hi == 0.373
+    model = pub[pub.estimate_set == "chinchilla_model"].set_index("parameter")["value"]
+    assert model["params"] == 70e9 and model["train_tokens"] == 1.4e12  # Hoffmann et al.: 70B, 1.4T tokens
+
+
+# --------------------------------------------------------------------------- the Chinchilla model's N, D, C
+
+
+def _published_copy(tmp_path, edit):
+    """data/chinchilla_published.csv in a private copy, changed by `edit(rows)`; returns the folder."""
+    d = data_copy(tmp_path)
+    rows = read_csv_rows(d / PUB)
+    edit(rows)
+    write_csv_rows(d / PUB, rows)
+    return d
+
+
+def _model_line(rows, parameter):
+    return find_line(rows, estimate_set="chinchilla_model", parameter=parameter)
+
+
+def _expect_rejected(d, line, column, *fragments):
+    with pytest.raises(data.DataError) as info:
+        data.load_table("chinchilla_published", d)
+    err, message = info.value, str(info.value)
+    assert err.file.endswith(PUB) and err.row == line and err.column == column, message
+    assert f"{PUB}, row {line}, column {column!r}: " in message, message
+    for fragment in fragments:
+        assert fragment in message, message
+
+
+@pytest.mark.parametrize("parameter, value", [
+    ("params", "7e9"),         # a dropped zero
+    ("params", "75e9"),        # a wrong digit
+    ("train_tokens", "1.4e11"),  # D wrong: the one relation cannot tell N from D and names N's row
+])
+def test_wrong_chinchilla_model_size_is_rejected(tmp_path, parameter, value):
+    d = _published_copy(tmp_path, lambda rows: put_cell(rows, _model_line(rows, parameter), "value", value))
+    line = _model_line(read_csv_rows(d / PUB), "params")
+    _expect_rejected(d, line, "value", "6 N D", "stated C = 5.88e+23", "expected N = C / (6 D)")
+
+
+def test_chinchilla_model_row_is_required(tmp_path):
+    def drop_n(rows):
+        del rows[_model_line(rows, "params") - 1]
+
+    d = _published_copy(tmp_path, drop_n)
+    n_lines = len(read_csv_rows(d / PUB))
+    _expect_rejected(d, n_lines + 1, "parameter", "chinchilla_model has no params")
+
+
+@pytest.mark.parametrize("estimate_set, parameter", [("chinchilla_model", "alpha"), ("epoch_mle", "params")])
+def test_chinchilla_model_parameters_belong_to_their_set(tmp_path, estimate_set, parameter):
+    def move(rows):
+        line = find_line(rows, estimate_set="hoffmann_printed", parameter="alpha")
+        put_cell(rows, line, "estimate_set", estimate_set)
+        put_cell(rows, line, "parameter", parameter)
+
+    d = _published_copy(tmp_path, move)
+    line = find_line(read_csv_rows(d / PUB), estimate_set=estimate_set, parameter=parameter)
+    _expect_rejected(d, line, "parameter", "expected params, train_tokens, train_flops exactly in chinchilla_model")
+
+
+def test_chinchilla_model_has_no_uncertainty(tmp_path):
+    d = _published_copy(tmp_path, lambda rows: put_cell(rows, _model_line(rows, "train_tokens"), "se", "1e10"))
+    _expect_rejected(d, _model_line(read_csv_rows(d / PUB), "train_tokens"), "se", "expected none")
+
+
+def test_curation_needs_the_provenance_line(tmp_path):
+    raw = require_raw("chinchilla_epoch2024")
+    fake = tmp_path / "raw"
+    fake.mkdir()
+    (fake / "svg_extracted_data.csv").write_bytes((raw / "svg_extracted_data.csv").read_bytes())
+    text = (raw / "PROVENANCE.md").read_text(encoding="utf-8")
+    (fake / "PROVENANCE.md").write_text(text.replace("At Chinchilla's compute", "At Chinchilla's budget"),
+                                        encoding="utf-8")
+    curate = _load_curate()
+    with pytest.raises(curate.CurationError, match="expected exactly 1"):
+        curate.curate(fake, tmp_path / "out")
+    assert not (tmp_path / "out" / PUB).exists()
 
 
 def test_epoch_points_use_d_equals_c_over_6n_and_drop_the_outliers():

@@ -1,6 +1,7 @@
 """Library code of the reality check (x7) and the observational-scaling section (x8) on synthetic
-data: the exp-in-loss estimator and Gadre et al.'s code forms, the small-sample statistics, PCA and
-rank-1 imputation, OLS. Expected values are closed forms or independent computations."""
+data: the exp-in-loss estimator and Gadre et al.'s code forms, the pre-stated predictability
+criterion, the small-sample statistics, PCA and rank-1 imputation, OLS. Expected values are closed
+forms, the criterion's stated rules applied by hand, or independent computations."""
 from __future__ import annotations
 
 import statistics
@@ -9,10 +10,12 @@ import numpy as np
 import pytest
 
 from analysis.core import exp_in_loss_fit, forms, ols
+from analysis.core import predictability_criterion as crit
 from analysis.core.pca import PCA, RankOneImputer
-from analysis.core.small_sample import binom_se, cohen_kappa, normal_quantile, percentile_interval, wilson
+from analysis.core.bootstrap import percentile_interval
+from analysis.core.small_sample import binom_se, cohen_kappa, normal_quantile, wilson
 
-# A grid and box of the test's own (the reality check states its own in its script).
+# A grid and box of the test's own, so that the estimator is tested apart from the criterion's.
 GRID = np.geomspace(1e-3, 20.0, 300)
 BOUNDS = (np.array([-1.0, -50.0, 0.0]), np.array([2.0, 50.0, 20.0]))
 
@@ -64,6 +67,122 @@ def test_gadre_loss_law_code_in_compute_terms():
     expected = a * N ** b + c * (np.sqrt(6.0) * M * N) ** b + E
     np.testing.assert_allclose(forms.gadre_loss_law_code((N, M), a, c, b, E), expected, rtol=1e-12)
     assert len(forms.get("gadre_loss_law_code").starts) == 4 * 4 * 2 * 4
+
+
+# --------------------------------------------------------------------------- predictability criterion
+
+# A Gadre-law task: err = eps - k exp(-gamma L), accuracy from about 22% to 56% over the loss range.
+LAW = (0.85, 2.2, 0.7)
+
+
+def _split(L, cutoff=2.9):
+    """Fit the high-loss models, hold out the low-loss ones (as the reality check's compute cutoff does)."""
+    return L > cutoff
+
+
+def _classify(L, acc, train, n_items, **kw):
+    return crit.classify(L[train], acc[train], L[~train], acc[~train], L, n_items, float(np.mean(acc)), **kw)
+
+
+def _span_threshold(acc, n_items):
+    """Rule (c), second half, written out: max(SPAN_MIN points, SPAN_SE binomial SEs at the mean accuracy)."""
+    p = float(np.mean(acc))
+    return max(2.0, 4.0 * 100 * np.sqrt(p * (1 - p) / n_items))
+
+
+def test_criterion_constants_are_the_pre_stated_ones():
+    """The manuscript states these before any result; a change here changes the criterion."""
+    assert (crit.TAU, crit.SPAN_MIN, crit.SPAN_SE, crit.BINOM_K, crit.GAMMA_MIN) == (2.0, 2.0, 4.0, 2.0, 1e-3)
+    np.testing.assert_array_equal(crit.GAMMA_GRID, np.geomspace(1e-3, 20.0, 300))
+    np.testing.assert_array_equal(crit.BOUNDS[0], [-1.0, -50.0, 0.0])
+    np.testing.assert_array_equal(crit.BOUNDS[1], [2.0, 50.0, 20.0])
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_clean_gadre_law_task_is_predictable(seed):
+    rng = np.random.default_rng(seed)
+    L = _losses(rng)
+    acc = 1 - forms.exp_in_loss(L, *LAW) + rng.normal(0, 0.002, L.size)
+    train, n_items = _split(L), 10_000
+    v = _classify(L, acc, train, n_items)
+    assert v.converged and v.monotone and v.span_ok
+    assert v.pred and v.pred_binom and v.pred_relaxed_a
+    # (b) by hand from the fitted law, and the fitted span close to the true law's
+    mae = 100 * np.mean(np.abs(1 - forms.exp_in_loss(L[~train], v.fit.eps, v.fit.k, v.fit.gamma) - acc[~train]))
+    assert v.mae == pytest.approx(mae, rel=1e-9) and v.mae <= crit.TAU
+    true_span = 100 * abs(forms.exp_in_loss(L.max(), *LAW) - forms.exp_in_loss(L.min(), *LAW))
+    assert v.span == pytest.approx(true_span, abs=1.0)
+    assert v.span >= _span_threshold(acc, n_items)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_noise_only_task_fails_the_span_rule(seed):
+    """Flat accuracy plus binomial noise of the stated item count. The fit sees both ends of the loss
+    range (alternate models held out, the lowest loss fitted), so the span measures a trend where
+    there are data; extrapolated, an exponential fitted to noise may bend anywhere (next test)."""
+    rng = np.random.default_rng(seed)
+    L = _losses(rng)
+    n_items = 500
+    acc = rng.binomial(n_items, 0.5, L.size) / n_items
+    train = np.arange(L.size) % 2 == 0
+    train[-1] = True
+    v = _classify(L, acc, train, n_items)
+    assert v.span < _span_threshold(acc, n_items)
+    assert not v.span_ok and not v.pred and not v.pred_binom and not v.pred_relaxed_a
+
+
+def test_noise_only_task_is_never_predictable_when_extrapolated():
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        L = _losses(rng)
+        acc = rng.binomial(500, 0.5, L.size) / 500
+        v = _classify(L, acc, _split(L), 500)
+        assert not v.pred and not v.pred_binom, seed
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_inverse_scaling_task_fails_the_monotonicity_rule(seed):
+    """Accuracy falls as loss falls: the fit is good and spans a wide range, but k < 0, so only the
+    monotonicity rule excludes it."""
+    rng = np.random.default_rng(seed)
+    L = _losses(rng)
+    acc = forms.exp_in_loss(L, *LAW) + rng.normal(0, 0.002, L.size)   # accuracy follows the error curve
+    v = _classify(L, acc, _split(L), 10_000)
+    assert v.fit.k < 0 and not v.monotone
+    assert v.converged and v.span_ok and v.mae <= crit.TAU
+    assert not v.pred and not v.pred_binom and not v.pred_relaxed_a
+
+
+def test_fit_on_a_bound_is_not_counted_converged():
+    """A straight line in L is reached by the exponential only in a limit, so the fit runs into its
+    box: (a) fails although (b) and (c) hold, and only the variant that drops (a) accepts it."""
+    L = np.linspace(5.0, 2.4, 60)
+    acc = 1 - (0.2 + 0.1 * L)
+    v = _classify(L, acc, _split(L), 10_000)
+    assert v.fit.optimiser_ok and v.fit.at_bound and not v.converged
+    assert v.monotone and v.span_ok and v.mae <= crit.TAU
+    assert not v.pred and not v.pred_binom and v.pred_relaxed_a
+
+
+def test_binomial_variant_threshold_scales_with_the_binomial_se():
+    """Held-out accuracies sit exactly 1 point above a noiselessly fitted law, so MAE = 1 point.
+    Variant (b') passes iff 1 <= BINOM_K x SE; the SE falls as 1/sqrt(n), so the verdict flips at the
+    item count n* where BINOM_K x SE = 1 point, while the tau rule (2 points) passes on both sides."""
+    L = np.linspace(5.0, 2.4, 60)
+    train = _split(L)
+    law = 1 - forms.exp_in_loss(L, *LAW)
+    acc = np.where(train, law, law + 0.01)
+    root_pq = np.mean(np.sqrt(acc[~train] * (1 - acc[~train])))   # SE x sqrt(n), mean over held-out models
+    n_star = (100 * 2.0 * root_pq / 1.0) ** 2
+    few, many = _classify(L, acc, train, round(n_star / 2)), _classify(L, acc, train, round(2 * n_star))
+    for v, n in ((few, round(n_star / 2)), (many, round(2 * n_star))):
+        assert v.mae == pytest.approx(1.0, abs=1e-4)
+        assert v.se_test == pytest.approx(100 * root_pq / np.sqrt(n), rel=1e-12)
+        assert v.converged and v.monotone and v.span_ok and v.pred
+    assert few.pred_binom and not many.pred_binom
+    assert few.se_test / many.se_test == pytest.approx(np.sqrt(round(2 * n_star) / round(n_star / 2)), rel=1e-12)
+    # and the tau rule follows its own threshold, not the SE
+    assert not _classify(L, acc, train, round(2 * n_star), tau=0.5).pred
 
 
 # --------------------------------------------------------------------------- small-sample statistics

@@ -33,6 +33,10 @@ FIT_AGREEMENT_SE = 0.25
 # A parameter printed both linearly (A) and as its log (a = log A): real largest |log A - a| 3.5e-5,
 # from rounding a to 4 decimals (<= 5e-5) and A to 2 (<= 1e-5).
 LOG_PAIR_TOL = 1e-4
+# The Chinchilla model (estimate set chinchilla_model): its size N, training tokens D and the
+# training compute C = 6 N D stated with them (rounded). x6 uses N and D; C is there to check them.
+CHINCHILLA_MODEL_SET = "chinchilla_model"
+CHINCHILLA_MODEL_PARAMS = ("params", "train_tokens", "train_flops")
 
 
 def _log10_from_ticks(px: float, ticks) -> float:
@@ -72,6 +76,16 @@ def _epoch_table(frame) -> Optional[tuple[int, str, str]]:
 
 def _published_row(row: Mapping[str, Any]) -> Optional[tuple[str, str]]:
     v, lo, hi, level = row["value"], row["ci_lo"], row["ci_hi"], row["ci_level_pct"]  # None = empty cell
+    is_model, model_param = row["estimate_set"] == CHINCHILLA_MODEL_SET, row["parameter"] in CHINCHILLA_MODEL_PARAMS
+    if is_model != model_param:
+        return "parameter", (f"{row['parameter']!r} in estimate set {row['estimate_set']!r} (expected "
+                             f"{', '.join(CHINCHILLA_MODEL_PARAMS)} exactly in {CHINCHILLA_MODEL_SET})")
+    if is_model and (v is None or not v > 0):
+        return "value", f"{v} for the Chinchilla model's {row['parameter']} (expected a positive number)"
+    uncertain = [c for c in ("se", "ci_lo", "ci_hi", "ci_level_pct") if row[c] is not None] if is_model else []
+    if uncertain:
+        return uncertain[0], (f"an uncertainty for the Chinchilla model's {row['parameter']} "
+                              f"(expected none: N, D and C are stated design values)")
     has_ci = lo is not None or hi is not None
     if has_ci and (lo is None or hi is None or not lo < hi):
         return "ci_hi", f"interval ({lo}, {hi}) (expected ci_lo < ci_hi, both given)"
@@ -89,6 +103,11 @@ def _decimals(x: float) -> int:
     return 0 if "e" in text_ else len(text_.split(".")[1].rstrip("0")) if "." in text_ else 0
 
 
+def _significant_digits(x: float) -> int:
+    mantissa = repr(float(abs(x))).split("e")[0].replace(".", "")
+    return max(len(mantissa.strip("0")), 1)
+
+
 def _published_table(frame) -> Optional[tuple[int, str, str]]:
     """Internal consistency of the printed estimates: each relation uses two printed values."""
     pos_of = {(s, p): i for i, (s, p) in enumerate(zip(frame["estimate_set"], frame["parameter"]))}
@@ -97,6 +116,20 @@ def _published_table(frame) -> Optional[tuple[int, str, str]]:
 
     def has(*keys):
         return all(k in val and not math.isnan(val[k]) for k in keys)
+
+    # The Chinchilla model: N, D and C all present, and 6 N D rounds to the stated C. One relation
+    # cannot tell which of the three is wrong; it names N's row and prints all three.
+    model = [(CHINCHILLA_MODEL_SET, p) for p in CHINCHILLA_MODEL_PARAMS]
+    missing = [p for (_, p) in model if (CHINCHILLA_MODEL_SET, p) not in pos_of]
+    if missing:
+        return len(frame), "parameter", (f"{CHINCHILLA_MODEL_SET} has no {', '.join(missing)} "
+                                         f"(expected the Chinchilla model's {', '.join(CHINCHILLA_MODEL_PARAMS)})")
+    n, d, c = (val[k] for k in model)
+    half_unit = 0.5 * 10 ** (math.floor(math.log10(c)) - _significant_digits(c) + 1)
+    if abs(6 * n * d - c) > half_unit:
+        return pos_of[model[0]], "value", (f"N = {n:g} with D = {d:g} gives 6 N D = {6 * n * d:.4g} FLOPs, not the "
+                                           f"stated C = {c:g} (expected N = C / (6 D) = {c / (6 * d):.3g}, "
+                                           f"6 N D within rounding of C)")
 
     for s in frame["estimate_set"].unique():
         for lin, log in (("A", "a"), ("B", "b"), ("E", "e")):
@@ -164,11 +197,12 @@ register(TableSchema(
     name="chinchilla_published",
     filename="chinchilla_published.csv",
     description="Published Chinchilla-form parameter estimates (Hoffmann et al. 2022; Besiroglu et al. 2024), "
-                "as printed, with the source of each.",
+                "as printed, and the Chinchilla model's size N, tokens D and compute C, with the source of each.",
     columns=(
         text("estimate_set", choices=("epoch_mle", "epoch_approach3", "hoffmann_printed", "hoffmann_unrounded",
-                                      "hoffmann_reported")),
-        text("parameter", choices=("A", "B", "E", "alpha", "beta", "a", "b", "e", "a_opt", "huber_objective")),
+                                      "hoffmann_reported", CHINCHILLA_MODEL_SET)),
+        text("parameter", choices=("A", "B", "E", "alpha", "beta", "a", "b", "e", "a_opt", "huber_objective",
+                                   *CHINCHILLA_MODEL_PARAMS)),
         Column("value", "float", nullable=True, doc="point estimate as printed (empty if none stated)"),
         Column("se", "float", nullable=True, lo=0, doc="bootstrap standard error"),
         Column("ci_lo", "float", nullable=True),

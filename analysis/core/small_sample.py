@@ -39,8 +39,3 @@ def cohen_kappa(a, b) -> tuple[float, float]:
     po = float(np.mean(a == b))
     pe = float(a.mean() * b.mean() + (1 - a.mean()) * (1 - b.mean()))
     return po, (po - pe) / (1 - pe) if pe < 1 else np.nan
-
-
-def percentile_interval(draws, level: float = config.CI_LEVEL, axis=None) -> np.ndarray:
-    """Percentile interval [lo, hi] of bootstrap draws (the 2.5% and 97.5% points at 95%)."""
-    return np.percentile(draws, [50 * (1 - level), 50 * (1 + level)], axis=axis)
