@@ -28,9 +28,14 @@ AUDIT      := $(PARTS_DIR)/s6_audit.json
 PARTS      := $(DATA_OK) $(SECTIONS:%=$(PARTS_DIR)/%.json) $(EXTENSIONS:%=$(PARTS_DIR)/%.json) $(AUDIT)
 LEDGER     := results/ledger.json
 PAPER_SRC  := $(wildcard paper/*.qmd paper/sections/*.qmd paper/*.bib paper/_quarto.yml paper/*.typ paper/_extensions/*/*)
-# The manuscript's build stages: the provenance appendix and the fallback renderer.
+# The manuscript's build stages: the provenance appendix, staging into paper/_generated/, the fallback renderer.
 PAPER_TOOLS := tools/__init__.py tools/provenance.py $(wildcard tools/render/*.py tools/render/*.lua)
 PAPER_OUT  := paper/paper.pdf paper/paper.html
+# Which renderer builds the manuscript: `fallback` (tools/render: pandoc + typst from the lock,
+# the default and what `make test` checks everywhere) or `quarto` (the Quarto CLI on PATH; the
+# CI workflow .github/workflows/paper.yml runs both). An explicit choice: nothing is auto-detected.
+RENDERER   ?= fallback
+RENDERER_STAMP := results/.renderer
 
 .PHONY: help all env data-check analysis tables figures paper verify check-record record test bench lock clean distclean
 .DEFAULT_GOAL := help
@@ -61,6 +66,10 @@ ifneq ($(filter-out help clean distclean lock,$(or $(MAKECMDGOALS),help)),)
 ifneq ($(file < $(METHOD_STAMP)),$(METHOD))
 $(shell mkdir -p results && printf '%s\n' '$(METHOD)' > $(METHOD_STAMP).tmp && mv $(METHOD_STAMP).tmp $(METHOD_STAMP))
 endif
+# The renderer is a build input of the manuscript only, in the same way.
+ifneq ($(file < $(RENDERER_STAMP)),$(RENDERER))
+$(shell mkdir -p results && printf '%s\n' '$(RENDERER)' > $(RENDERER_STAMP).tmp && mv $(RENDERER_STAMP).tmp $(RENDERER_STAMP))
+endif
 endif
 
 data-check: $(DATA_OK) ## verify data checksums and validate every table
@@ -81,17 +90,21 @@ tables figures: analysis
 
 all: analysis ## data check + analysis (tables, figures, ledger)
 
-paper: $(PAPER_OUT) ## build the manuscript PDF and HTML (quarto if installed, else pandoc + typst)
+paper: $(PAPER_OUT) ## build the manuscript PDF and HTML (RENDERER=fallback, the default, or RENDERER=quarto)
 
-$(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(PAPER_TOOLS) $(LIB) $(VENV_STAMP)
+ifeq ($(filter $(RENDERER),fallback quarto),)
+$(error RENDERER must be fallback or quarto, not '$(RENDERER)')
+endif
+
+# tools.provenance also stages results/ into paper/_generated/ (inside the Quarto project, typst's root).
+$(PAPER_OUT) &: $(LEDGER) $(PAPER_SRC) $(PAPER_TOOLS) $(LIB) $(VENV_STAMP) $(RENDERER_STAMP)
 	"$(PY)" -m tools.provenance
-	@if command -v quarto >/dev/null 2>&1; then \
-	  echo "quarto found: quarto render paper/"; \
-	  cd paper && quarto render --to typst && quarto render --to html; \
-	else \
-	  echo "quarto not on PATH: rendering with pandoc + typst (tools/render)"; \
-	  "$(PY)" -m tools.render --pdf paper/paper.pdf --html paper/paper.html; \
-	fi
+ifeq ($(RENDERER),quarto)
+	@command -v quarto >/dev/null 2>&1 || { echo "RENDERER=quarto but the Quarto CLI is not on PATH"; exit 1; }
+	cd paper && quarto render --to typst && quarto render --to html
+else
+	"$(PY)" -m tools.render --pdf paper/paper.pdf --html paper/paper.html
+endif
 
 verify: $(VENV_STAMP) ## recompute everything from data/ and compare with the committed record
 	"$(PY)" -m tools.verify
@@ -114,7 +127,7 @@ lock: ## regenerate requirements.lock from requirements.in (needs uv and the net
 	  --index-url https://pypi.org/simple requirements.in -o requirements.lock
 
 clean: ## remove generated results and manuscript outputs (keeps .venv and the committed record/)
-	rm -rf results paper/paper.pdf paper/paper.html paper/_variables.yml paper/.build
+	rm -rf results paper/paper.pdf paper/paper.html paper/_variables.yml paper/.build paper/_generated
 
 distclean: clean ## also remove the virtual environment
 	rm -rf $(VENV)

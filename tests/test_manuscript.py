@@ -150,3 +150,14 @@ def test_html_carries_ledger_keys(entries):
     keys = set(re.findall(r'data-ledger-key="([^"]+)"', html))
     assert "loss.kaplan.alpha" in keys and "audit.n_claims" in keys
     assert keys <= set(entries)
+
+
+@needs_build
+def test_html_table_cells_carry_their_keys(expanded):
+    """Table numbers reach the HTML through the ledger shortcode in the staged tables
+    (tools/render/stage.py), so both renderers wrap them in the same span."""
+    html = HTML.read_text(encoding="utf-8")
+    keys = set(re.findall(r'data-ledger-key="([^"]+)"', html))
+    in_tables = {u.key for u in expanded.uses if "_generated" in u.file.parts and u.file.parent.name == "tables"}
+    assert in_tables, "no ledger shortcodes in the staged tables"
+    assert not sorted(in_tables - keys)[:20]

@@ -1,7 +1,8 @@
 """The fallback manuscript renderer (tools/render/renderer.py) and the Quarto `ledger` shortcode.
 
 Everything runs on a tiny fixture project written into tmp_path (fake ledger, a table
-with a key sidecar, a small SVG, a two-entry bib), never on the real results/.
+with a key sidecar, a small SVG, a two-entry bib, staged into paper/_generated/ by
+tools/render/stage.py as `make paper` does), never on the real results/.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import pypdf
 import pytest
 
 from analysis.core import paths
-from tools.render import renderer
+from tools.render import renderer, stage
 
 LEDGER = {
     "loss.kaplan.alpha": {"value": 0.1063, "unit": "", "format": "f3", "formatted": "0.106",
@@ -89,9 +90,9 @@ $$
 L(C) = a \\, C^{-\\alpha}
 $$ {#eq-law}
 
-![Loss against compute.](../results/figures/curve.svg){#fig-curve width=50%}
+![Loss against compute.](_generated/figures/curve.svg){#fig-curve width=50%}
 
-{{< include ../results/tables/fits.md >}}
+{{< include _generated/tables/fits.md >}}
 
 : Fitted exponents. {#tbl-fits}
 
@@ -115,9 +116,12 @@ def make_project(root: Path, qmd: str = QMD, quarto_yml: bool = True) -> dict:
     (results / "figures" / "curve.svg").write_text(SVG, encoding="utf-8")
     (paper / "references.bib").write_text(BIB, encoding="utf-8")
     (paper / "paper.qmd").write_text(qmd, encoding="utf-8")
-    if quarto_yml:  # the real project file must be understood by the fallback too
+    if quarto_yml:  # the real project file (and the style file it names) must be understood by the fallback too
         shutil.copy(paths.PAPER / "_quarto.yml", paper / "_quarto.yml")
-    return {"root": root, "qmd": paper / "paper.qmd", "ledger": results / "ledger.json"}
+        shutil.copy(paths.PAPER / "style.typ", paper / "style.typ")
+    stage.stage(results, paper / "_generated", LEDGER)
+    return {"root": root, "qmd": paper / "paper.qmd", "ledger": results / "ledger.json",
+            "staged": paper / "_generated"}
 
 
 def line_of(text: str, needle: str) -> int:
@@ -152,8 +156,15 @@ def test_pdf_has_ledger_numbers_and_numbered_references(rendered):
     # table caption above the table body; figure caption below the figure
     assert text.index("Table 1: Fitted exponents.") < text.index("Kaplan 0.106")
     typ = (rendered[0]["root"] / "a.typ").read_text(encoding="utf-8")
-    assert "#show figure.where(kind: table): set figure.caption(position: top)" in typ
-    assert "#show figure.where(kind: image): set figure.caption(position: bottom)" in typ
+    # Quarto's float calls (layout/typst.lua make_typst_figure): its kinds, caption positions
+    assert re.search(r'caption: figure\.caption\(position: top, \[Fitted exponents\.\]\), kind: "quarto-float-tbl", '
+                     r'supplement: "Table"\)<tbl-fits>', typ), typ
+    assert re.search(r'position: bottom, \[Loss against compute\.\]\), kind: "quarto-float-fig", '
+                     r'supplement: "Figure"\)<fig-curve>', typ), typ
+    assert "kind: table" not in typ and "kind: image" not in typ
+    # the shared style file came in through include-in-header, before the page set-up
+    assert typ.index('#show figure.where(kind: "quarto-float-tbl"): set block(breakable: true)') < typ.index("\n#set page(")
+    assert 'numbering: "1",' in typ  # page-numbering from _quarto.yml
     assert 'math.equation(numbering: "(1)")' in typ and "<eq-law>" in typ
 
 
@@ -175,11 +186,12 @@ def test_html_wraps_every_ledger_number(rendered):
     html = rendered[2].read_text(encoding="utf-8")
     span = ('<span class="ledger" data-ledger-key="loss.kaplan.alpha" '
             'title="loss.kaplan.alpha = 0.1063 (analysis/s1_loss_scaling.py)">0.106</span>')
-    assert html.count(span) == 2  # abstract + the sidecar table cell (the one in math stays math)
+    assert html.count(span) == 2  # abstract + the staged table's shortcode cell (the one in math stays math)
     keys = re.findall(r'data-ledger-key="([^"]+)"', html)
     assert sorted(set(keys)) == sorted(LEDGER)
     assert 'title="task.share = 13.08 % (analysis/s2_task_scaling.py)">13.1%</span>' in html
-    # sidecar: keyed cells wrapped, unkeyed cells plain
+    # staged table: keyed cells wrapped, unkeyed cells plain; the .ledger style is the extension's
+    assert (paths.PAPER / "_extensions" / "ledger" / "ledger.css").read_text(encoding="utf-8").split("*/")[-1].strip() in html
     assert 'data-ledger-key="task.n" title="task.n = 1200 (analysis/s2_task_scaling.py)">1,200</span></td>' in html
     assert '<td style="text-align: right;">7</td>' in html
     # cross references and captions
@@ -294,19 +306,34 @@ def test_unknown_citation_fails(tmp_path):
     fails(project, "@nobody2099", f"paper.qmd:{line}")
 
 
-def test_stale_sidecar_table_fails(tmp_path):
+def test_stale_table_fails_at_staging(tmp_path):
     project = make_project(tmp_path)
     table = project["root"] / "results" / "tables" / "fits.md"
     table.write_text(TABLE.replace("0.106", "0.107"), encoding="utf-8")
-    include_line = line_of(QMD, "{{< include")
-    fails(project, "0.107", "loss.kaplan.alpha", "fits.keys.json", f"paper.qmd:{include_line}")
+    with pytest.raises(stage.StageError) as info:
+        stage.stage(project["root"] / "results", project["staged"], LEDGER)
+    message = str(info.value)
+    assert "fits.md:3:" in message and "0.107" in message and "loss.kaplan.alpha" in message, message
 
 
 def test_sidecar_shape_must_match_the_table(tmp_path):
     project = make_project(tmp_path)
     sidecar = project["root"] / "results" / "tables" / "fits.keys.json"
     sidecar.write_text(json.dumps(SIDECAR[:1]), encoding="utf-8")
-    fails(project, "1 rows", "2 body rows")
+    with pytest.raises(stage.StageError, match="1 rows, the table has 2 body rows"):
+        stage.stage(project["root"] / "results", project["staged"], LEDGER)
+
+
+def test_staged_table_carries_shortcodes_and_no_sidecar(tmp_path):
+    project = make_project(tmp_path)
+    staged = (project["staged"] / "tables" / "fits.md").read_text(encoding="utf-8").splitlines()
+    assert staged[2] == "| Kaplan | {{< ledger loss.kaplan.alpha >}} | {{< ledger task.n >}} |"
+    assert staged[3] == "| Other | {{< ledger loss.kaplan.beta >}} | 7 |"
+    # rows that fitted in pandoc's 72 columns: dashes follow the widest cell of each column
+    widths = [len("Kaplan"), len("$\\alpha$"), len("Models")]
+    assert staged[1] == "|:{}|{}:|{}:|".format(*("-" * w for w in widths)), staged[1]
+    assert not list(project["staged"].rglob("*.keys.json"))
+    assert (project["staged"] / ".gitignore").read_text(encoding="utf-8").rstrip().endswith("*")
 
 
 def test_variables_yml_must_agree_with_ledger(tmp_path):

@@ -82,11 +82,11 @@ def test_include_outside_the_repository_is_refused(scratch, target):
 
 @pytest.mark.parametrize("target", [PASSWD, DEEP + "etc/passwd"], ids=["absolute", "relative"])
 def test_figure_outside_the_repository_is_refused(scratch, target):
-    project, qmd = project_with(scratch, "../results/figures/curve.svg", target)
+    project, qmd = project_with(scratch, "_generated/figures/curve.svg", target)
     refused(project, "html", f"paper.qmd:{line_of(qmd, target)}", "figure", "outside the repository")
 
 
-@pytest.mark.parametrize("kind", ["include", "figure", "sidecar", "project file", "manuscript"])
+@pytest.mark.parametrize("kind", ["include", "figure", "project file", "manuscript"])
 def test_symlink_inside_pointing_outside_is_refused(scratch, tmp_path, kind):
     if kind == "include":
         project, qmd = project_with(scratch, "As -@eq-law shows.", "{{< include leak.md >}}")
@@ -94,14 +94,8 @@ def test_symlink_inside_pointing_outside_is_refused(scratch, tmp_path, kind):
         refused(project, "html", f"paper.qmd:{line_of(qmd, 'leak.md')}", "outside the repository", PASSWD)
     elif kind == "figure":
         project, qmd = project_with(scratch, "figures/curve.svg", "figures/leak.svg")
-        (project["root"] / "results" / "figures" / "leak.svg").symlink_to(PASSWD)
+        (project["staged"] / "figures" / "leak.svg").symlink_to(PASSWD)
         refused(project, "html", f"paper.qmd:{line_of(qmd, 'leak.svg')}", "outside the repository", PASSWD)
-    elif kind == "sidecar":
-        project = make_project(scratch)
-        sidecar = project["root"] / "results" / "tables" / "fits.keys.json"
-        sidecar.unlink()
-        sidecar.symlink_to(PASSWD)
-        refused(project, "html", f"paper.qmd:{line_of(QMD, '{{< include')}", "sidecar", "outside the repository")
     elif kind == "project file":
         project = make_project(scratch)
         outside = tmp_path / "_quarto.yml"
@@ -270,5 +264,5 @@ def test_unknown_ledger_key_says_what_to_do(scratch):
 
 def test_typst_error_names_the_figure(scratch):
     project, qmd = project_with(scratch, "As -@eq-law shows.", "As -@eq-law shows.")
-    (project["root"] / "results" / "figures" / "curve.svg").write_text("this is not an SVG file\n", encoding="utf-8")
+    (project["staged"] / "figures" / "curve.svg").write_text("this is not an SVG file\n", encoding="utf-8")
     refused(project, "pdf", f"paper.qmd:{line_of(qmd, 'curve.svg')}", "typst error", "curve.svg", "valid image")

@@ -1,12 +1,14 @@
-"""Generate the manuscript's provenance appendix and build note.
+"""Generate the manuscript's provenance appendix and build note, and stage the manuscript's inputs.
 
 * results/tables/provenance.md (+ .keys.json): one row per ledger entry the manuscript
   prints (in prose or in a table), with its key, printed form and producing script.
 * results/build_info.md: the commit the document was built from.
+* paper/_generated/: results/tables, results/figures and the build note staged into the Quarto
+  project (tools/render/stage.py: inside typst's root, keyed table cells as ledger shortcodes).
 
-Run by `make paper` (`python -m tools.provenance`) after the analysis and before rendering. A build
-stage, not part of the manuscript: paper/ holds only what Quarto reads, and nothing there writes
-into results/.
+Run by `make paper` (`python -m tools.provenance`) after the analysis and before rendering, for
+either renderer. A build stage, not part of the manuscript: paper/ holds only what Quarto reads,
+nothing there writes anywhere, and paper/_generated/ is this stage's output.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from pathlib import Path
 from analysis.core import atomic, ledger, paths
 from analysis.core.report import Key, write_table
 from tools import render
+from tools.render import stage
 
 SELF = "provenance.md"
 
@@ -25,7 +28,7 @@ def printed_keys(qmd=paths.PAPER / "paper.qmd") -> list[str]:
     """Ledger keys used by the manuscript, in order of first use, excluding this appendix."""
     seen = {}
     for use in render.key_uses(qmd):
-        if use.file.name != SELF and not (use.kind == "table" and SELF in str(use.file)):
+        if use.file.name != SELF:
             seen.setdefault(use.key, None)
     return list(seen)
 
@@ -47,13 +50,13 @@ def main(argv=None) -> None:
     parser.add_argument("--qmd", type=Path, default=paths.PAPER / "paper.qmd")
     args = parser.parse_args(argv)
     atomic.write_text(paths.RESULTS / "build_info.md", commit_note() + "\n")
-    table = paths.TABLES / SELF
-    if not table.exists():   # the manuscript includes this table; a placeholder lets us parse it
-        atomic.write_text(table, "| Key | Printed | Script |\n|:---|---:|:---|\n")
     entries = ledger.load()
+    # the manuscript includes this table: a placeholder lets us parse it (its keys are not counted)
+    placeholder = {SELF: "| Key | Printed | Script |\n|:---|---:|:---|\n"}
     try:
+        stage.stage(paths.RESULTS, stage.DEST, entries, placeholder)   # the manuscript reads the staged tables
         keys = printed_keys(args.qmd)
-    except render.BuildError as exc:
+    except (render.BuildError, stage.StageError) as exc:
         raise SystemExit(f"tools.provenance: error: {exc}") from None
     unknown = [k for k in keys if k not in entries]
     if unknown:
@@ -62,6 +65,10 @@ def main(argv=None) -> None:
     led.entries = {k: entries[k] for k in keys}     # read-only view for the table writer
     rows = [[f"`{k}`", Key(k), f"`{entries[k]['script']}`"] for k in keys]
     write_table("provenance", ["Ledger key", "Printed", "Script"], rows, led, align="lrl", widths=[40, 14, 30])
+    try:
+        stage.stage(paths.RESULTS, stage.DEST, entries)   # again, with this appendix's table
+    except stage.StageError as exc:
+        raise SystemExit(f"tools.provenance: error: {exc}") from None
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
--- Pandoc Lua filter of the fallback renderer (tools/render/renderer.py): ledger spans, sidecar
--- tables, Quarto-style cross references, checks. pandoc runs this file; its inputs are the
+-- Pandoc Lua filter of the fallback renderer (tools/render/renderer.py): ledger spans,
+-- Quarto-style floats and cross references, checks. pandoc runs this file; its inputs are the
 -- JSON files and the span module named by the PAPER_BUILD_* environment variables.
 local HTML = FORMAT:match("html") ~= nil
 local TYPST = FORMAT:match("typst") ~= nil
@@ -19,7 +19,6 @@ local function read_json(path)
 end
 
 local LEDGER = read_json(os.getenv("PAPER_BUILD_LEDGER"))
-local SIDECARS = read_json(os.getenv("PAPER_BUILD_SIDECARS"))
 -- figures checked by tools/render/renderer.py: src -> { typst = path from typst's root, path = file }
 local IMAGES = read_json(os.getenv("PAPER_BUILD_IMAGES"))
 
@@ -40,79 +39,6 @@ local function Span(span)
   end
   if HTML then return ledger_span(key, span.content) end
   return span.content
-end
-
--- 2. sidecar tables ---------------------------------------------------------------------
--- pandoc's smart typography may curl quotes and join dashes in a cell; compare plainly
-local function plain(text)
-  return (tostring(text):gsub("\u{2018}", "'"):gsub("\u{2019}", "'"):gsub("\u{201C}", '"')
-    :gsub("\u{201D}", '"'):gsub("\u{2026}", "..."):gsub("\u{2014}", "---"):gsub("\u{2013}", "--"))
-end
-
-local function apply_sidecar(tbl, sidecar)
-  local keys = sidecar.keys
-  local token = sidecar.token
-  local rows = pandoc.List()
-  for _, body in ipairs(tbl.bodies) do
-    for _, row in ipairs(body.body) do rows:insert(row) end
-  end
-  if #rows ~= #keys then
-    problem("sidecar " .. sidecar.file .. " has " .. #keys .. " rows, the table has " .. #rows .. " body rows",
-            token)
-    return tbl
-  end
-  for r, row in ipairs(rows) do
-    local row_keys = keys[r]
-    if #row_keys ~= #row.cells then
-      problem("sidecar " .. sidecar.file .. " row " .. r .. " has " .. #row_keys .. " keys, the table row has "
-              .. #row.cells .. " cells", token)
-    else
-      for c, cell in ipairs(row.cells) do
-        local key = row_keys[c]
-        if type(key) == "string" then
-          local entry = LEDGER[key]
-          local shown = pandoc.utils.stringify(cell.contents)
-          if entry == nil then
-            problem("unknown ledger key '" .. key .. "' in sidecar " .. sidecar.file, token)
-          elseif plain(shown) ~= plain(entry.formatted) then
-            problem("table cell (row " .. r .. ", column " .. c .. ") shows '" .. shown .. "' but ledger key '"
-                    .. key .. "' is formatted '" .. tostring(entry.formatted) .. "' (stale table? sidecar "
-                    .. sidecar.file .. ")", token)
-          elseif HTML then
-            local inlines = pandoc.utils.blocks_to_inlines(cell.contents)
-            cell.contents = pandoc.Blocks({ pandoc.Plain({ ledger_span(key, inlines) }) })
-          end
-        end
-      end
-    end
-  end
-  return tbl
-end
-
-local function Blocks(blocks)
-  local out = pandoc.Blocks({})
-  local pending = nil
-  for _, block in ipairs(blocks) do
-    if block.t == "Div" and block.classes:includes("ledger-sidecar") then
-      local index = block.attributes["data-sidecar"]
-      local data = SIDECARS[tonumber(index) + 1]
-      pending = { keys = data.keys, file = data.file, token = 'data-sidecar="' .. index .. '"' }
-    else
-      if pending ~= nil then
-        if block.t == "Table" then
-          block = apply_sidecar(block, pending)
-        else
-          problem("the include with sidecar " .. pending.file .. " is not a pipe table", pending.token)
-        end
-        pending = nil
-      end
-      out:insert(block)
-    end
-  end
-  if pending ~= nil then
-    problem("the include with sidecar " .. pending.file .. " is not a pipe table", pending.token)
-  end
-  return out
 end
 
 -- 3. cross references ---------------------------------------------------------------------
@@ -293,7 +219,6 @@ local function check_classes(el, what)
 end
 
 local function Div(div)
-  if div.classes:includes("ledger-sidecar") then return nil end
   check_classes(div, "block")
   local id = div.identifier
   if id:match("^fig%-") or id:match("^tbl%-") then
@@ -341,17 +266,57 @@ local function unnumbered_typst(block)
   return { pandoc.RawBlock("typst", "#[#set figure(numbering: none)"), block, pandoc.RawBlock("typst", "]") }
 end
 
--- figures and tables: a labelled one gets its number in the HTML caption (typst numbers it
--- itself); an unlabelled one is left unnumbered in typst
+-- Quarto marks every table `typst:no-figure` so that pandoc writes a bare #table(...)
+-- (quarto-cli src/resources/filters/quarto-post/typst.lua; quarto-cli issue 10438)
+local function bare_table(tbl)
+  tbl = tbl:clone()
+  tbl.caption = pandoc.Caption()
+  tbl.identifier = ""
+  tbl.classes:insert("typst:no-figure")
+  return tbl
+end
+
+-- A labelled float as Quarto writes it for typst (quarto-cli src/resources/filters/layout/typst.lua,
+-- make_typst_figure; kind and supplement from customnodes/floatreftarget.lua): Quarto's own float
+-- kinds, so that the shared style file's selectors match in both renderers.
+local FLOAT = { fig = { supplement = "Figure", position = "bottom" },
+                tbl = { supplement = "Table", position = "top" } }
+
+local function quarto_float(kind, id, content, caption)
+  local spec = FLOAT[kind]
+  local blocks = pandoc.Blocks({ pandoc.Plain({ pandoc.RawInline("typst", "#figure([") }) })
+  blocks:extend(content)
+  local tail = pandoc.Inlines({ pandoc.RawInline("typst", "], caption: figure.caption(position: "
+                                                 .. spec.position .. ", [") })
+  tail:extend(pandoc.utils.blocks_to_inlines(caption.long))
+  tail:insert(pandoc.RawInline("typst", ']), kind: "quarto-float-' .. kind .. '", supplement: "'
+                                 .. spec.supplement .. '")<' .. id .. '>'))
+  tail:insert(pandoc.RawInline("typst", "\n\n"))
+  blocks:insert(pandoc.Plain(tail))
+  return blocks
+end
+
+-- figures and tables: a labelled one gets its number in the HTML caption and is a Quarto float
+-- in typst (typst numbers it); an unlabelled one is left unnumbered in typst
 local function numbered(kind, word, check)
   return function(el)
     if check then check(el) end
     local target = targets[el.identifier]
     if target and target.kind == kind then
-      if HTML then el.caption = caption_prefix(el.caption, { word, target.number }) end
+      if HTML then
+        el.caption = caption_prefix(el.caption, { word, target.number })
+        return el
+      end
+      if TYPST then
+        local content = el.t == "Table" and pandoc.Blocks({ bare_table(el) }) or el.content
+        return quarto_float(kind, el.identifier, content, el.caption)
+      end
       return el
     end
-    if TYPST then return unnumbered_typst(el) end
+    if TYPST then
+      if el.t == "Table" and #el.caption.long == 0 then return bare_table(el) end
+      return unnumbered_typst(el)
+    end
     return nil
   end
 end
@@ -417,7 +382,6 @@ local function Inlines(inlines)
 end
 
 local function Pandoc(doc)
-  doc = doc:walk({ Blocks = Blocks })
   number_pass(doc)
   doc = doc:walk({ Cite = Cite })
   doc = doc:walk({ Image = Image, Inlines = Inlines, Div = Div })

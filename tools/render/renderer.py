@@ -1,27 +1,37 @@
-"""Fallback manuscript renderer, used when the Quarto CLI is not installed.
+"""Fallback manuscript renderer: `make paper` (RENDERER=fallback, the default) uses it; real Quarto is
+`make RENDERER=quarto paper`.
 
     python -m tools.render [--qmd paper/paper.qmd] [--ledger results/ledger.json]
                            [--pdf OUT.pdf] [--html OUT.html] [--keep-typ OUT.typ] [--keys]
 
 Without --pdf/--html both are built next to the .qmd (paper/paper.pdf, paper/paper.html),
-where `quarto render` would put them.
+where `quarto render` would put them. Run `python -m tools.provenance` first: it stages the
+tables, figures and build note into paper/_generated/ (tools/render/stage.py).
 
-It implements exactly the Quarto subset the manuscript uses and refuses everything else
-with a non-zero exit and a message naming the file:line and the offending item:
+It implements Quarto's semantics (quarto-cli 1.11) for exactly the subset the manuscript uses and
+refuses everything else with a non-zero exit and a message naming the file:line and the offending
+item; tests/test_quarto_conformance.py holds one fixture per rule, each citing its Quarto source:
 
 * YAML front matter (title, subtitle, author, date, abstract, bibliography, csl, lang, ...);
-  project options come from `_quarto.yml` beside the .qmd when present (bibliography,
-  number-sections, format.typst papersize/margin/fontsize/mainfont/section-numbering).
+  project options come from `_quarto.yml` beside the .qmd (bibliography, number-sections,
+  format.typst papersize/margin/fontsize/mainfont/section-numbering/page-numbering/
+  include-in-header/citeproc). The .qmd's folder is the Quarto project directory.
 * Shortcodes `{{< ledger KEY >}}`, `{{< var KEY >}}` (both from the ledger; a
   `_variables.yml` beside the .qmd, if present, must agree) and `{{< include PATH >}}`;
   `{{{< ... >}}}` is an escaped, literal shortcode. Shortcodes in code are left alone.
+* Includes as Quarto resolves them (src/core/handlers/base.ts resolvePath): relative to the main
+  document, nested ones too, or to the project directory for a leading `/`; a path written
+  relative to the including file fails with a message citing that rule; an include must sit on a
+  line of its own (src/core/lib/parse-shortcode.ts).
 * Cross references `@fig-`, `@tbl-`, `@eq-`, `@sec-` (also `[@fig-x]`, `-@fig-x`) to
   `![Cap](f.svg){#fig-x}`, a pipe table + `: Cap {#tbl-x}`, `$$ ... $$ {#eq-x}` and
-  `# Title {#sec-x}`; citations through pandoc citeproc. Warnings are errors.
-* Included tables with a sidecar `<name>.keys.json` (JSON list of body rows, each a list of
-  ledger keys or null, as written by `analysis.core.report.write_table`): every keyed cell
-  must show the entry's `formatted` string; in HTML it is wrapped like any ledger number.
-  The include must sit on a line of its own, directly followed by the caption line.
+  `# Title {#sec-x}`. Labelled floats are written as Quarto writes them for typst
+  (`#figure(..., kind: "quarto-float-tbl", supplement: "Table")`), so the shared style file
+  paper/style.typ (format.typst.include-in-header) styles both renderers' output alike.
+  Citations through pandoc citeproc, which Quarto uses for typst only with
+  `format.typst.citeproc: true` (required here). Warnings are errors.
+* Typst's root is the project directory, as Quarto's `--root` (src/command/render/
+  output-typst.ts): a figure outside it is refused in both formats.
 * Refused: other shortcodes, executable code cells, callouts/panels/columns, figure or
   table divs, layout attributes, image attributes other than width/height/fig-align/fig-alt,
   table attributes (tbl-colwidths), unknown front matter or format options, missing
@@ -29,11 +39,11 @@ with a non-zero exit and a message naming the file:line and the offending item:
   Figures and tables without a label are printed unnumbered (as in Quarto).
 
 Confinement: the manuscript reads nothing outside the repository (CONFINEMENT_ROOT) and runs
-nothing. Includes, their sidecars, figures, bibliography, CSL, _quarto.yml, _variables.yml and
-the template must resolve (after symlinks) inside it; typst's root is that directory, so typst
-`read`/`image`/`include` cannot leave it either; the temporary build directory is
-paper/.build/ (removed afterwards). Raw blocks and inlines (```{=typst}, `x`{=html}, raw HTML
-tags, raw TeX) and metadata outside the front matter are refused (RAW_ALLOWED lists the
+nothing. Includes, figures, bibliography, CSL, _quarto.yml, _variables.yml, the style file and
+the template must resolve (after symlinks) inside it, figures inside the project directory, which
+is typst's root, so typst `read`/`image`/`include` cannot leave it either; the temporary build
+directory is paper/.build/ (removed afterwards). Raw blocks and inlines (```{=typst}, `x`{=html},
+raw HTML tags, raw TeX) and metadata outside the front matter are refused (RAW_ALLOWED lists the
 exceptions: none today); so are typst package imports (@preview/..., @local/...) and typst
 option values that are not plain lengths/names. pandoc runs with --sandbox (it reads only the
 files on its command line; the Lua filter hands it the checked figures), an empty data
@@ -41,16 +51,17 @@ directory and no inherited environment; typst gets no system fonts, no package d
 no sys.inputs. A manuscript outside the repository (a test fixture) is confined the same way to
 its own project directory: the folder that stands to it as the repository stands to paper/.
 
-PDF: pandoc -> typst (paper/template.typ) -> typst.compile with only the fonts embedded in
-typst (no system fonts, no network); the creation date is SOURCE_DATE_EPOCH, else the
-document date, so two builds give the same bytes. HTML: one self-contained file (figures
-embedded, MathML), every ledger number as
+PDF: pandoc -> typst (paper/template.typ, in the order of Quarto's template partials, plus
+paper/style.typ) -> typst.compile with only the fonts embedded in typst (no system fonts, no
+network); the creation date is SOURCE_DATE_EPOCH, else the document date, so two builds give the
+same bytes. HTML: one self-contained file (figures embedded, MathML), every ledger number, in
+prose and in table cells, as
 <span class="ledger" data-ledger-key="KEY" title="KEY = VALUE (SCRIPT)">FORMATTED</span>
 (VALUE is the raw value, '%.14g' for numbers, followed by the unit when there is one).
 
 The pandoc Lua filter is filter.lua beside this file; the HTML number span is built by the Quarto
-extension's own paper/_extensions/ledger/ledger_span.lua, which the filter loads (one source for
-both renderers).
+extension's own paper/_extensions/ledger/ledger_span.lua, which the filter loads, and styled by the
+extension's ledger.css (one source for both renderers).
 
 Python API: preprocess(), used_keys(), key_uses(), render_typst(), render_pdf(), render_html(), build();
 all raise BuildError, whose message has one line per problem, each `file:line: what: fix`.
@@ -84,6 +95,8 @@ TEMPLATE = paths.PAPER / "template.typ"
 FILTER = HERE / "filter.lua"
 # The number span of the Quarto extension, shared with the fallback filter (no second copy).
 SPAN_LUA = paths.PAPER / "_extensions" / "ledger" / "ledger_span.lua"
+# ... and its stylesheet (quarto.doc.add_html_dependency in ledger.lua), embedded by the fallback
+LEDGER_CSS = paths.PAPER / "_extensions" / "ledger" / "ledger.css"
 DEFAULT_QMD = paths.PAPER / "paper.qmd"
 
 # Everything the build reads for the manuscript, and typst's project root, stays inside this
@@ -103,6 +116,7 @@ _TYPST_VALUES = {
     "mainfont": (r"[A-Za-z0-9][A-Za-z0-9 ._+-]{0,60}", "a font family name (letters, digits, spaces)"),
     "section-numbering": (r"[0-9A-Za-z.()\- ]{1,20}", "a numbering pattern such as 1.1"),
     "margin": (_LENGTH, "a length such as 2.2cm"),
+    "page-numbering": (r"[0-9A-Za-z.()\-/ ]{1,20}", "a typst numbering pattern such as 1 or i, or false"),
 }
 _LANG = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
 _PACKAGE = re.compile(r'"@[A-Za-z0-9_-]+/')
@@ -126,7 +140,7 @@ _KNOWN_META = {"title", "subtitle", "author", "date", "abstract", "abstract-titl
                "format", "execute", "engine", "jupyter"}
 _KNOWN_FORMAT = {
     "typst": {"papersize", "margin", "fontsize", "mainfont", "section-numbering", "number-sections",
-              "fig-format", "keep-typ"},
+              "fig-format", "keep-typ", "page-numbering", "include-in-header", "citeproc"},
     "html": {"embed-resources", "self-contained", "html-math-method", "number-sections", "fig-format",
              "toc"},
 }
@@ -178,6 +192,23 @@ def _root_for(qmd: Path) -> Path:
     return root
 
 
+def _project_dir(qmd: Path) -> Path:
+    """The Quarto project directory of the manuscript: its own folder (the one holding _quarto.yml).
+
+    Quarto compiles typst with `--root` set to it (quarto-cli src/command/render/output-typst.ts:
+    `typstOptions.rootDir = project.dir`; src/core/typst.ts adds `--root`), and a `/`-prefixed
+    include is relative to it (src/core/handlers/base.ts; a single file is its own project).
+    """
+    return Path(qmd).resolve().parent
+
+
+def _outside_project(what: str, arg, target: Path, project: Path) -> str:
+    return (f"{what} {arg} is outside the Quarto project directory {_show(project)}/ (it resolves to {_show(target)}): "
+            "Quarto compiles typst with --root set to the project directory (quarto-cli "
+            "src/command/render/output-typst.ts), where typst would stop with 'would escape the project root'; "
+            "use a file inside the project (the build stages results/ into _generated/, tools/render/stage.py)")
+
+
 def _outside(what: str, arg, target: Path, root: Path) -> str:
     return (f"{what} {arg} is outside the repository {root} (it resolves to {target}); "
             "the manuscript may only use files inside the repository")
@@ -221,14 +252,14 @@ def _front_matter_where(qmd: Path, needle: str, key: str) -> str:
 
 
 # ----------------------------------------------------------------------------------------
-# Pre-pass: front matter, shortcodes, includes, sidecars
+# Pre-pass: front matter, shortcodes, includes
 # ----------------------------------------------------------------------------------------
 
 @dataclasses.dataclass
 class Use:
-    """One use of a ledger/var key (or a sidecar-keyed table cell)."""
+    """One use of a ledger/var key (in prose or in a staged table's cell)."""
     key: str
-    kind: str          # "ledger", "var" or "table"
+    kind: str          # "ledger" or "var"
     file: Path
     line: int          # line in `file`
     top_line: int      # line in the top-level .qmd (the include line for included files)
@@ -242,7 +273,6 @@ class Expanded:
     body: str                        # markdown without front matter
     linemap: list                    # body line index -> (file, line)
     uses: list[Use]
-    sidecars: list[dict]             # [{"file": str, "keys": [[key|None, ...], ...]}]
 
     def where(self, needle: str) -> list[str]:
         """`file:line` of every body line containing `needle`."""
@@ -293,7 +323,7 @@ _SPECIAL = re.compile(r"\\|<!--|`|\{\{|\$")
 
 
 class _Expander:
-    """Expands shortcodes and includes; records key uses and sidecars.
+    """Expands shortcodes and includes; records key uses.
 
     `ledger=None` is collect-only mode (`used_keys`): keys are recorded, not checked.
     """
@@ -304,7 +334,6 @@ class _Expander:
         self.variables = variables
         self.root = root if root is not None else _root_for(qmd)
         self.uses: list[Use] = []
-        self.sidecars: list[dict] = []
         self.stack: list[Path] = [qmd.resolve()]
 
     # -- errors ------------------------------------------------------------------------
@@ -513,12 +542,32 @@ class _Expander:
                 + "Fix the key, or rerun the analysis script that writes it (make analysis)")
 
     def include(self, arg: str, file: Path, line: int, top: int, own_line: bool) -> list:
-        base = self.qmd.parent if arg.startswith("/") else file.parent
+        """Quarto's include rule (quarto-cli src/core/handlers/base.ts, resolvePath, used for nested
+        includes too by src/core/handlers/include-standalone.ts): a path is relative to the main
+        document's directory, or to the project directory when it starts with `/`; never to the
+        including file. Only an include on a line of its own is a directive
+        (src/core/lib/parse-shortcode.ts, isBlockShortcode)."""
+        shown = "{{< include " + arg + " >}}"
+        if not own_line:
+            self.fail(file, line, f"{shown} must be on a line of its own: Quarto treats only a line holding "
+                      "nothing but the shortcode as an include (src/core/lib/parse-shortcode.ts, isBlockShortcode)")
+        main_dir = self.qmd.resolve().parent
+        base = _project_dir(self.qmd) if arg.startswith("/") else main_dir
         target = (base / arg.lstrip("/")).resolve()
         if not _within(target, self.root):
             self.fail(file, line, _outside("include", arg, target, self.root))
         if not target.is_file():
-            self.fail(file, line, f"include file not found: {arg} (looked for {_show(target)})")
+            beside = (file.resolve().parent / arg).resolve()
+            if not arg.startswith("/") and file.resolve() != self.qmd.resolve() and beside.is_file() \
+                    and _within(beside, self.root):
+                fixed = os.path.relpath(beside, main_dir).replace(os.sep, "/")
+                self.fail(file, line, f"{shown} is written relative to the including file {_show(file)}, but Quarto "
+                          f"resolves every include, nested ones too, relative to the main document {_show(self.qmd)} "
+                          "(or to the project directory for a path starting with /; quarto-cli "
+                          "src/core/handlers/base.ts resolvePath, issue 7123); Quarto would stop with "
+                          f"'Include directive failed': write {{{{< include {fixed} >}}}}")
+            self.fail(file, line, f"include file not found: {arg} (looked for {_show(target)}, relative to the main "
+                      f"document {_show(self.qmd)} as Quarto does)")
         if target in self.stack:
             self.fail(file, line, f"include cycle: {arg} includes itself")
         try:
@@ -529,40 +578,10 @@ class _Expander:
             self.fail(file, line, f"cannot read include {arg}: {exc.strerror or exc}")
         if text.endswith("\n"):
             text = text[:-1]
-        pieces: list = []
-        sidecar = target.with_name(target.stem + ".keys.json")
-        if sidecar.is_file():
-            real = sidecar.resolve()
-            if not _within(real, self.root):
-                self.fail(file, line, _outside("the sidecar", _show(sidecar), real, self.root))
-            keys = self.read_sidecar(sidecar, file, line, top)
-            if not own_line:
-                self.fail(file, line, f"{{{{< include {arg} >}}}} has a sidecar table; put the include on a line of its own")
-            self.sidecars.append({"file": _show(sidecar), "keys": keys})
-            marker = f'\n::: {{.ledger-sidecar data-sidecar="{len(self.sidecars) - 1}"}}\n:::\n\n'
-            pieces.append((marker, file, line, False))
         self.stack.append(target)
-        pieces += self.expand_text(text, target, 1, top)
+        pieces = self.expand_text(text, target, 1, top)
         self.stack.pop()
         return pieces
-
-    def read_sidecar(self, sidecar: Path, file: Path, line: int, top: int) -> list:
-        try:
-            keys = json.loads(sidecar.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            self.fail(file, line, f"sidecar {_show(sidecar)} is not valid JSON: {exc}")
-        if not isinstance(keys, list) or not all(
-                isinstance(row, list) and all(k is None or isinstance(k, str) for k in row) for row in keys):
-            self.fail(file, line, f"sidecar {_show(sidecar)} must be a JSON list of rows, each a list of keys or null")
-        for row in keys:
-            for key in row:
-                if key is None:
-                    continue
-                self.uses.append(Use(key, "table", file, line, top))
-                if self.ledger is not None and key not in self.ledger:
-                    self.fail(file, line, f"unknown ledger key '{key}' in sidecar {_show(sidecar)}: "
-                              + self.unknown_key_hint(key))
-        return keys
 
     # -- front matter ------------------------------------------------------------------------
     def expand_meta(self, value, raw: str, file: Path):
@@ -651,11 +670,11 @@ def _expand(qmd: Path, text: str, entries: dict | None, variables) -> Expanded:
     meta, raw, body, first_line = _split_front_matter(text, qmd)
     meta = expander.expand_meta(meta, raw, qmd)
     body_text, linemap = _assemble(expander.expand_text(body, qmd, first_line, None))
-    return Expanded(qmd, meta, body_text, linemap, expander.uses, expander.sidecars)
+    return Expanded(qmd, meta, body_text, linemap, expander.uses)
 
 
 def key_uses(qmd_path: str | os.PathLike = DEFAULT_QMD) -> list[Use]:
-    """Every use of a ledger/var key in the manuscript and its includes (sidecar-keyed table cells
+    """Every use of a ledger/var key in the manuscript and its includes (the staged tables' cells
     too), in document order, each with its file and line. The ledger is not consulted."""
     qmd = Path(qmd_path)
     return _expand(qmd, _read_manuscript(qmd), None, None).uses
@@ -664,8 +683,7 @@ def key_uses(qmd_path: str | os.PathLike = DEFAULT_QMD) -> list[Use]:
 def used_keys(qmd_text: str, base_dir: str | os.PathLike | None = None) -> list[tuple[str, int]]:
     """Every ledger/var key the manuscript uses, with its line in the top-level .qmd.
 
-    Keys inside included files (and in the sidecars of included tables) are reported at
-    the line of the include. `base_dir` resolves includes (default: paper/). The ledger
+    Keys inside included files (the staged tables too) are reported at the line of the include. `base_dir` resolves includes (default: paper/). The ledger
     is not consulted, so this works before the analysis has run.
     """
     base = Path(base_dir) if base_dir is not None else paths.PAPER
@@ -685,6 +703,8 @@ class Settings:
     typst: dict
     date_text: str | None
     timestamp: int
+    header_includes: list[Path] = dataclasses.field(default_factory=list)   # format.typst.include-in-header
+    typst_citeproc: bool = False                                            # format.typst.citeproc
 
 
 def _project_config(qmd: Path) -> dict:
@@ -778,7 +798,26 @@ def _settings(expanded: Expanded) -> Settings:
             raise BuildError(f"{where}: csl file not found: {merged['csl']} (looked for {_show(csl)})")
     number_sections = bool(typst_opts.get("number-sections", merged.get("number-sections", True)))
     date_text, stamp = _date(meta.get("date"), qmd)
-    return Settings(bibliography, csl, number_sections, typst_opts, date_text, stamp)
+    headers = [_header_include(entry, typst_from.get("include-in-header", project_yml), qmd, root)
+               for entry in _as_list(typst_opts.get("include-in-header"))]
+    return Settings(bibliography, csl, number_sections, typst_opts, date_text, stamp, headers,
+                    typst_opts.get("citeproc") is True)
+
+
+def _header_include(entry, source: Path, qmd: Path, root: Path) -> Path:
+    """A format.typst.include-in-header file (a path, or {file: path}; Quarto's schema,
+    src/resources/schema/document-includes.yml): inside the repository, no package imports."""
+    where = _key_line(source, "include-in-header")
+    if isinstance(entry, dict) and set(entry) == {"file"}:
+        entry = entry["file"]
+    if not isinstance(entry, str):
+        raise BuildError(f"{where}: format.typst.include-in-header takes file paths only (inline `text:` would "
+                         "pass raw typst through); put the typst code in a file such as style.typ")
+    path = _confined_file(qmd.parent / entry, root, where, "include-in-header", entry)
+    if not path.is_file():
+        raise BuildError(f"{where}: include-in-header file not found: {entry} (looked for {_show(path)})")
+    _refuse_packages(path)
+    return path
 
 
 def _check_typst_values(opts: dict, source: dict) -> None:
@@ -853,15 +892,15 @@ def _pandoc() -> str:
     return _PANDOC
 
 
-_HTML_STYLE = """<style>
-.ledger { border-bottom: 1px dotted #7a7a7a; }
+# The fallback's stand-in for the look of Quarto's HTML theme. The .ledger style is not here: it is
+# the extension's ledger.css (LEDGER_CSS), which Quarto adds through the shortcode.
+_HTML_STYLE = """
 figure { text-align: center; margin: 1.5em auto; }
 figure img, figure svg { max-width: 100%; height: auto; }
 table { margin: 1em auto; border-collapse: collapse; border-top: 1.5px solid; border-bottom: 1.5px solid; }
 thead th { border-bottom: 1px solid; }
 th, td { padding: 0.2em 0.7em; }
 caption { caption-side: top; padding-bottom: 0.4em; }
-</style>
 """
 
 
@@ -869,7 +908,6 @@ def _pandoc_env(tmp: Path, settings: Settings) -> dict[str, str]:
     """pandoc's whole environment: nothing is inherited from the build's process (a filter's
     os.getenv sees only these), and the filter's inputs are files in the build directory."""
     return {"PAPER_BUILD_LEDGER": str(tmp / "ledger.json"),
-            "PAPER_BUILD_SIDECARS": str(tmp / "sidecars.json"),
             "PAPER_BUILD_IMAGES": str(tmp / "images.json"),
             "PAPER_BUILD_SPAN": str(SPAN_LUA),
             "PAPER_BUILD_NUMBER_SECTIONS": "1" if settings.number_sections else "0"}
@@ -886,7 +924,6 @@ def _run_pandoc(expanded: Expanded, settings: Settings, fmt: str, out: Path, tmp
     meta_file = tmp / f"meta-{fmt}.yaml"
     meta_file.write_text(
         yaml.safe_dump(_pandoc_meta(expanded, settings, fmt), allow_unicode=True, sort_keys=True), encoding="utf-8")
-    (tmp / "sidecars.json").write_text(json.dumps(expanded.sidecars), encoding="utf-8")
     images = _check_document(expanded, settings, meta_file, tmp)
     (tmp / "images.json").write_text(json.dumps(images), encoding="utf-8")
     cmd = [*_pandoc_base(tmp), f"--to={fmt if fmt != 'html' else 'html5'}", "--standalone",
@@ -958,7 +995,7 @@ def _raw_problem(fmt: str, kind: str, text: str) -> str:
 def _check_document(expanded: Expanded, settings: Settings, meta_file: Path, tmp: Path) -> dict:
     """Refuse what pandoc would pass through or read: raw blocks/inlines, figures outside the
     repository, metadata outside the front matter. Returns the checked figures by source."""
-    qmd, root = expanded.qmd, _root_for(expanded.qmd)
+    qmd, root, project = expanded.qmd, _root_for(expanded.qmd), _project_dir(expanded.qmd)
     locate = _Locator(expanded)
     problems: list[str] = []
     body = _pandoc_ast(expanded, tmp, [], expanded.body)
@@ -981,8 +1018,10 @@ def _check_document(expanded: Expanded, settings: Settings, meta_file: Path, tmp
             real = path.resolve()
             if not _within(real, root):
                 problems.append(f"{locate(src)}: {_outside('figure', src, real, root)}")
+            elif not _within(real, project):
+                problems.append(f"{locate(src)}: {_outside_project('figure', src, real, project)}")
             elif real.is_file():
-                images[src] = {"typst": "/" + real.relative_to(root).as_posix(), "path": str(real)}
+                images[src] = {"typst": "/" + real.relative_to(project).as_posix(), "path": str(real)}
             continue
         fmt, text = node["c"]
         if not _raw_allowed(fmt, text):
@@ -1048,7 +1087,8 @@ def _write_ledger_for_filter(entries: dict, tmp: Path) -> None:
 
 def _typst_vars(settings: Settings, template: Path = TEMPLATE) -> list[str]:
     opts = settings.typst
-    args = [f"--template={template}"]
+    # Quarto's typst format writes with wrap: none (quarto-cli src/format/typst/format-typst.ts)
+    args = [f"--template={template}", "--wrap=none"]
     for name in ("papersize", "fontsize", "mainfont"):
         if opts.get(name):
             args.append(f"--variable={name}:{opts[name]}")
@@ -1059,6 +1099,9 @@ def _typst_vars(settings: Settings, template: Path = TEMPLATE) -> list[str]:
                 args.append(f"--variable=margin-{side}:{margin[side]}")
     if settings.number_sections:
         args.append(f"--variable=section-numbering:{opts.get('section-numbering') or '1.1'}")
+    if opts.get("page-numbering"):   # Quarto's page.typ: no page numbers unless page-numbering is set
+        args.append(f"--variable=page-numbering:{opts['page-numbering']}")
+    args += [f"--include-in-header={path}" for path in settings.header_includes]
     return args
 
 
@@ -1094,27 +1137,37 @@ def _build_dir(qmd: Path):
             base.rmdir()  # only when empty
 
 
+def _refuse_packages(path: Path) -> None:
+    """BuildError `file:line` on a typst package import in a template or style file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as exc:
+        raise BuildError(f"{_show(path)}: cannot read the typst file: {exc}") from None
+    for number, line in enumerate(text.split("\n"), 1):
+        if _PACKAGE.search(line):
+            raise BuildError(f"{_show(path)}:{number}: typst package import `{line.strip()}` is refused "
+                             "(the build downloads nothing); copy the code you need into the file")
+
+
 def _checked_template(root: Path) -> Path:
     """The typst template, inside the repository and without package imports."""
     real = Path(TEMPLATE).resolve()
     if not (_within(real, CONFINEMENT_ROOT.resolve()) or _within(real, root)):
         repo = CONFINEMENT_ROOT.resolve()
         raise BuildError(f"{_show(TEMPLATE)}: {_outside('the template', _show(TEMPLATE), real, repo)}")
-    try:
-        text = real.read_text(encoding="utf-8")
-    except (OSError, UnicodeError) as exc:
-        raise BuildError(f"{_show(TEMPLATE)}: cannot read the typst template: {exc}") from None
-    for number, line in enumerate(text.split("\n"), 1):
-        found = _PACKAGE.search(line)
-        if found:
-            raise BuildError(f"{_show(TEMPLATE)}:{number}: typst package import `{line.strip()}` is refused "
-                             "(the build downloads nothing); copy the code you need into the template")
+    _refuse_packages(real)
     return real
 
 
 def _typst_source(entries: dict, expanded: Expanded, settings: Settings, tmp: Path) -> tuple[str, dict]:
     """pandoc stage of the PDF build: (typst source, checked figures)."""
     template = _checked_template(_root_for(expanded.qmd))
+    if settings.bibliography and not settings.typst_citeproc:
+        where = _key_line(expanded.qmd.parent / "_quarto.yml", "typst")
+        raise BuildError(f"{where}: set format.typst.citeproc: true: Quarto's typst format defaults to "
+                         "citeproc: false (quarto-cli src/format/typst/format-typst.ts), i.e. typst's own numeric "
+                         "citations and 'Bibliography' heading, which differ from the HTML and which the fallback "
+                         "does not implement")
     _write_ledger_for_filter(entries, tmp)
     images = _run_pandoc(expanded, settings, "typst", tmp / "out.typ", tmp, _typst_vars(settings, template))
     source = (tmp / "out.typ").read_text(encoding="utf-8")
@@ -1125,7 +1178,7 @@ def _typst_source(entries: dict, expanded: Expanded, settings: Settings, tmp: Pa
 
 def render_typst(qmd_path=DEFAULT_QMD, typ_path=None, ledger_path=None) -> tuple[Path, Settings]:
     """pandoc stage of the PDF build: write the typst source to `typ_path`. Figure paths in it
-    are relative to the typst root (the repository): compile it with root=CONFINEMENT_ROOT."""
+    are relative to the typst root (the Quarto project directory, the folder of the .qmd)."""
     entries, expanded, settings = _prepare(qmd_path, ledger_path)
     typ = Path(typ_path) if typ_path else Path(qmd_path).with_suffix(".typ")
     with _build_dir(expanded.qmd) as tmp:
@@ -1159,7 +1212,7 @@ def _typst_message(kind: str, item, typ: Path, context: _TypstContext | None) ->
     if context is not None:  # in a figure (typst names the image file, or the line that loads it)
         lines = context.source.split("\n")
         code = lines[line - 1] if 0 < line <= len(lines) and Path(file).name == typ.name else ""
-        root = _root_for(context.expanded.qmd)
+        root = _project_dir(context.expanded.qmd)
         named = {Path(file).resolve(), (root / file.lstrip("/")).resolve()}
         for src, image in context.images.items():
             if Path(image["path"]) in named or f'"{image["typst"]}"' in code:
@@ -1221,8 +1274,9 @@ def render_pdf(qmd_path=DEFAULT_QMD, pdf_path=None, ledger_path=None, *, typ_out
         typ = tmp / "paper.typ"  # typst reads only inside its root: compile this copy
         typ.write_text(source, encoding="utf-8")
         context = _TypstContext(expanded, images, Path(typ_out) if typ_out else None, source)
+        # typst's root is the Quarto project directory, as under Quarto (output-typst.ts)
         data = _compile_typst(typ, settings.timestamp if timestamp is None else int(timestamp),
-                              root=_root_for(expanded.qmd), context=context)
+                              root=_project_dir(expanded.qmd), context=context)
     atomic.write_bytes(pdf, data)
     return pdf
 
@@ -1233,7 +1287,8 @@ def render_html(qmd_path=DEFAULT_QMD, html_path=None, ledger_path=None) -> Path:
     html = Path(html_path) if html_path else Path(qmd_path).with_suffix(".html")
     with _build_dir(expanded.qmd) as tmp:
         _write_ledger_for_filter(entries, tmp)
-        (tmp / "style.html").write_text(_HTML_STYLE, encoding="utf-8")
+        css = Path(LEDGER_CSS).read_text(encoding="utf-8")
+        (tmp / "style.html").write_text(f"<style>\n{css}{_HTML_STYLE}</style>\n", encoding="utf-8")
         # --wrap=none: every ledger span stays on one line, greppable as a whole
         extra = ["--embed-resources", "--mathml", "--wrap=none", f"--include-in-header={tmp / 'style.html'}"]
         if settings.number_sections:

@@ -8,7 +8,8 @@
   render with an error naming it.
   The stock {{< var >}} shortcode prints bare text and cannot carry the key into HTML.
   The fallback renderer (tools/render/) produces the same output without Quarto; its filter
-  loads the same ledger_span.lua.
+  loads the same ledger_span.lua and embeds the same ledger.css. Table cells carry their keys
+  the same way: tools/render/stage.py writes this shortcode into every keyed cell.
 ]]
 
 -- ledger_span.lua from this extension's folder (quarto.utils.resolve_path, else this file's path)
@@ -67,6 +68,18 @@ local function load_ledger()
   return entries, source
 end
 
+-- the .ledger style (ledger.css beside this file), added once per document; Quarto resolves
+-- stylesheet paths relative to this script (src/resources/pandoc/datadir/init.lua,
+-- quarto.doc.add_html_dependency)
+local style_added = false
+local function add_style()
+  if style_added or quarto.doc.add_html_dependency == nil then
+    return
+  end
+  style_added = true
+  quarto.doc.add_html_dependency({ name = "ledger", version = "1.0.0", stylesheets = { "ledger.css" } })
+end
+
 local function is_html()
   local is_format = quarto.doc.is_format or quarto.doc.isFormat
   return is_format("html")
@@ -88,6 +101,7 @@ return {
       return formatted
     end
     if is_html() then
+      add_style()
       return span.span(key, entry, { pandoc.Str(formatted) })
     end
     return pandoc.Str(formatted)
