@@ -47,13 +47,22 @@ env: $(VENV_STAMP) ## create .venv from the hashed lock (automatic on first use)
 
 # Self-repairing: a venv whose interpreter or pip does not run (for example a `python -m venv`
 # that was killed) is removed and created again; the stamp is written only after a complete
-# install, so an interrupted pip run is simply repeated.
-$(VENV_STAMP): requirements.lock
+# install, so an interrupted install is simply repeated.
+# Installer: uv (hash-pinned in requirements-uv.lock) installs the lock in about a sixth of pip's
+# time; where no uv wheel fits or uv fails, pip installs the same lock. Both enforce the hashes.
+PIP_QUIET := --quiet --quiet --disable-pip-version-check
+$(VENV_STAMP): requirements.lock requirements-uv.lock
 	@if ! "$(PY)" -m pip --version >/dev/null 2>&1; then \
 	  if [ -e "$(VENV)" ]; then echo "$(VENV) is incomplete (no working pip): creating it again"; fi; \
 	  rm -rf "$(VENV)" && "$(PYTHON_SYS)" -m venv "$(VENV)"; \
 	fi
-	"$(PY)" -m pip install --quiet --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	@if "$(PY)" -m pip install $(PIP_QUIET) --require-hashes --no-deps -r requirements-uv.lock >/dev/null 2>&1 \
+	   && "$(VENV)/bin/uv" pip install --quiet --python "$(PY)" --require-hashes --no-deps -r requirements.lock; then \
+	  echo "installed requirements.lock with uv"; \
+	else \
+	  echo "uv not available here: installing requirements.lock with pip"; \
+	  "$(PY)" -m pip install $(PIP_QUIET) --require-hashes --no-deps -r requirements.lock; \
+	fi
 	@touch "$@"
 
 # Method parameters are build inputs: results/.method holds the B and SEED of the last build.

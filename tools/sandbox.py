@@ -14,7 +14,7 @@ from pathlib import Path
 
 from analysis.core import paths
 
-COPY = ("analysis", "tools", "data", "paper", "record", "Makefile", "pyproject.toml", "requirements.lock",
+COPY = ("analysis", "tools", "data", "paper", "record", "Makefile", "pyproject.toml", "requirements.lock", "requirements-uv.lock",
         "requirements.in")
 IGNORE = ("__pycache__", "*.pyc", ".build", "paper.pdf", "paper.html", "_variables.yml", ".*.tmp")
 
