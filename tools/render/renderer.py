@@ -1110,10 +1110,8 @@ def _typst_vars(settings: Settings, template: Path = TEMPLATE) -> list[str]:
 # ----------------------------------------------------------------------------------------
 
 def _prepare(qmd_path, ledger_path):
-    qmd = Path(qmd_path)
-    text = _read_manuscript(qmd)
     entries = _load_ledger(ledger_path)
-    expanded = _expand(qmd, text, entries, _load_variables(qmd))
+    expanded = preprocess(qmd_path, entries)
     return entries, expanded, _settings(expanded)
 
 
